@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "layerserver",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "layerserver", targets: ["LayerServerCLI"]),
+        .library(name: "GeoCore", targets: ["GeoCore"]),
+        .library(name: "TileRender", targets: ["TileRender"]),
+        .library(name: "LayerServer", targets: ["LayerServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+
+        .target(
+            name: "GeoCore",
+            dependencies: ["CGDAL", "CGEOS", "CPROJ"]
+        ),
+        .target(
+            name: "TileRender",
+            dependencies: ["GeoCore"]
+        ),
+        .target(
+            name: "LayerServer",
+            dependencies: [
+                "GeoCore",
+                "TileRender",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "LayerServerCLI",
+            dependencies: [
+                "LayerServer",
+                "GeoCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore"]),
+        .testTarget(name: "TileRenderTests", dependencies: ["TileRender", "GeoCore"]),
+        .testTarget(name: "LayerServerTests", dependencies: [
+            "LayerServer", "GeoCore", "TileRender",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "LayerServer", "GeoCore", "TileRender",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)
