@@ -1,0 +1,57 @@
+import GeoCore
+
+/// Assigns thinning levels to points in read order (see ``ThinningGrid``).
+///
+/// A point's level is the coarsest level whose grid cell holds no earlier point. "Cell is
+/// taken" is monotone over levels (a taken cell's parent is taken), so the level is found by
+/// binary search, and the point then takes its cells at that level and every finer one.
+struct PointThinner {
+    let grid: ThinningGrid
+    private var taken: [Set<UInt64>]
+
+    init(grid: ThinningGrid) {
+        self.grid = grid
+        taken = Array(repeating: Set<UInt64>(), count: grid.levels + 1)
+    }
+
+    /// The default grid for a CRS: a square over its area of use, 20 levels.
+    static func grid(covering area: Envelope, levels: Int = 20) -> ThinningGrid {
+        let size = max(area.width, area.height, 1e-9)
+        return ThinningGrid(originX: area.minX, originY: area.minY, size: size, levels: levels)
+    }
+
+    @inline(__always)
+    private func cell(_ p: Position, level: Int) -> UInt64 {
+        let n = Double(1 << level)
+        let maxIndex = (1 << level) - 1
+        let ix = min(max(Int(((p.x - grid.originX) / grid.size * n).rounded(.down)), 0), maxIndex)
+        let iy = min(max(Int(((p.y - grid.originY) / grid.size * n).rounded(.down)), 0), maxIndex)
+        return UInt64(ix) << 32 | UInt64(iy)
+    }
+
+    /// The level of the next point, which is then recorded.
+    mutating func level(of p: Position) -> Int {
+        var lo = 0, hi = grid.levels + 1  // first free level lies in lo...hi
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if taken[mid].contains(cell(p, level: mid)) { lo = mid + 1 } else { hi = mid }
+        }
+        if lo <= grid.levels {
+            for l in lo...grid.levels { taken[l].insert(cell(p, level: l)) }
+        }
+        return lo
+    }
+
+    /// The level to query for a tile whose width (in the grid's CRS units) is `width`, so
+    /// that at most about `cellsPerTile`² points fall in the tile; nil means no thinning
+    /// is needed at this resolution (show every point).
+    static func queryLevel(grid: ThinningGrid, tileWidth width: Double, cellsPerTile: Int) -> Int? {
+        guard width > 0 else { return nil }
+        let cell = width / Double(cellsPerTile)
+        let level = Int(log2(grid.size / cell).rounded(.down))
+        if level >= grid.levels { return nil }
+        return max(level, 0)
+    }
+}
+
+import Foundation

@@ -1,0 +1,102 @@
+import Foundation
+import GeoCore
+
+/// How sensitive a layer's content is; set by the layer's owner.
+///
+/// Ordered: `open < restricted < confidential`.
+public enum Sensitivity: String, Codable, Sendable, CaseIterable, Comparable {
+    /// May be shown to anyone with access to the service.
+    case open
+    /// Crisis organisation only (e.g. gas distribution stations).
+    case restricted
+    /// Need-to-know only (e.g. drinking-water facilities, hydrants in some regions).
+    case confidential
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (a: Sensitivity, b: Sensitivity) -> Bool { a.rank < b.rank }
+}
+
+/// The point-thinning grid of a point layer version: a square grid over the CRS's area of
+/// use, halved per level. A point's level is the coarsest level at which it is the first
+/// point of its cell, so the points of level <= L are at most one per level-L cell.
+public struct ThinningGrid: Codable, Sendable, Hashable {
+    /// South-west corner of the grid in the layer's CRS.
+    public var originX: Double
+    public var originY: Double
+    /// Side of the level-0 cell in CRS units.
+    public var size: Double
+    /// Finest level that was computed; points not representative at this level get `levels + 1`.
+    public var levels: Int
+}
+
+/// One stored version of a layer.
+public struct LayerVersion: Codable, Sendable, Hashable {
+    /// The layer this version belongs to.
+    public var layerID: String
+    /// The version number, 1 for the first import, increasing.
+    public var number: Int
+    /// The GeoPackage feature table holding this version.
+    public var tableName: String
+    /// When the version was written.
+    public var createdAt: Date
+    /// SHA-256 over the stored features (ids, geometry blobs, attributes), hex.
+    public var checksum: String
+    /// Features stored.
+    public var featureCount: Int
+    /// Features the import rejected.
+    public var rejectedCount: Int
+    /// The file name the version was imported from.
+    public var sourceFile: String
+    /// The GDAL driver that read the file.
+    public var sourceDriver: String
+    /// The CRS of the stored coordinates (the source CRS).
+    public var crs: CRS
+    /// The geometry type of the feature table.
+    public var geometryType: GeometryType
+    /// The extent in the layer's CRS.
+    public var extent: Envelope
+    /// The extent in WGS 84 longitude/latitude.
+    public var extentWGS84: Envelope
+    /// The attribute fields, in column order.
+    public var fields: [Field]
+    /// The thinning grid for point layers.
+    public var thinning: ThinningGrid?
+}
+
+/// A layer as the catalog knows it: its metadata and its published versions.
+public struct Layer: Codable, Sendable, Hashable, Identifiable {
+    /// The layer id, also the URL segment: lower-case letters, digits and underscores.
+    public var id: String
+    /// Human-readable title.
+    public var title: String
+    /// The organisation that owns the source data.
+    public var owner: String
+    /// How sensitive the content is.
+    public var sensitivity: Sensitivity
+    /// Lowest zoom (WebMercatorQuad level) at which tiles carry features.
+    public var minZoom: Int
+    /// Highest zoom (WebMercatorQuad level) at which tiles carry features.
+    public var maxZoom: Int
+    /// The version served now.
+    public var currentVersion: Int
+    /// Published versions still kept, newest first.
+    public var versions: [LayerVersion]
+    /// When the layer was first published.
+    public var createdAt: Date
+    /// When the layer's current pointer last moved.
+    public var updatedAt: Date
+
+    /// The version served now.
+    public var current: LayerVersion {
+        versions.first { $0.number == currentVersion }!
+    }
+
+    /// Checks a layer id: 1-40 characters, a lower-case letter first, then lower-case letters, digits or `_`.
+    public static func validate(id: String) throws(StoreError) {
+        let ok = !id.isEmpty && id.count <= 40 && id.first!.isASCII && id.first!.isLowercase
+            && id.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "_" }
+        guard ok else {
+            throw StoreError(.invalidRequest, "layer id \"\(id)\" is not valid: use 1-40 characters, a lower-case letter first, then lower-case letters, digits or _")
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import GeoCore
+
+/// A position in tile space: x right, y down, 0...extent across the tile.
+struct TilePoint: Equatable {
+    var x: Double
+    var y: Double
+}
+
+/// An integer position on the tile's grid.
+struct GridPoint: Equatable, Hashable {
+    var x: Int32
+    var y: Int32
+}
+
+/// Geometry steps of MVT encoding: clipping to the buffered tile, simplification,
+/// quantisation to the grid and ring orientation. Pure functions on tile-space arrays.
+enum TileGeometry {
+    /// A clipping rectangle in tile space.
+    struct Rect {
+        var minX: Double, minY: Double, maxX: Double, maxY: Double
+
+        func contains(_ p: TilePoint) -> Bool {
+            p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY
+        }
+    }
+
+    // MARK: Lines
+
+    /// Clips a polyline to `r`, returning the parts that lie inside (Liang-Barsky per segment).
+    static func clipLine(_ line: [TilePoint], to r: Rect) -> [[TilePoint]] {
+        guard line.count >= 2 else { return [] }
+        var parts: [[TilePoint]] = []
+        var current: [TilePoint] = []
+        for i in 0..<(line.count - 1) {
+            guard let (a, b) = clipSegment(line[i], line[i + 1], r) else {
+                if current.count >= 2 { parts.append(current) }
+                current = []
+                continue
+            }
+            if current.isEmpty {
+                current = [a, b]
+            } else if current.last == a {
+                current.append(b)
+            } else {
+                if current.count >= 2 { parts.append(current) }
+                current = [a, b]
+            }
+            // The segment left the rectangle: close this part.
+            if b != line[i + 1] {
+                parts.append(current)
+                current = []
+            }
+        }
+        if current.count >= 2 { parts.append(current) }
+        return parts
+    }
+
+    /// Liang-Barsky clipping of one segment; nil when it misses the rectangle.
+    static func clipSegment(_ p: TilePoint, _ q: TilePoint, _ r: Rect) -> (TilePoint, TilePoint)? {
+        let dx = q.x - p.x, dy = q.y - p.y
+        var t0 = 0.0, t1 = 1.0
+        let checks: [(Double, Double)] = [(-dx, p.x - r.minX), (dx, r.maxX - p.x), (-dy, p.y - r.minY), (dy, r.maxY - p.y)]
+        for (pp, qq) in checks {
+            if pp == 0 {
+                if qq < 0 { return nil }
+            } else {
+                let t = qq / pp
+                if pp < 0 {
+                    if t > t1 { return nil }
+                    if t > t0 { t0 = t }
+                } else {
+                    if t < t0 { return nil }
+                    if t < t1 { t1 = t }
+                }
+            }
+        }
+        let a = t0 == 0 ? p : TilePoint(x: p.x + t0 * dx, y: p.y + t0 * dy)
+        let b = t1 == 1 ? q : TilePoint(x: p.x + t1 * dx, y: p.y + t1 * dy)
+        return (a, b)
+    }
+
+    // MARK: Polygons
+
+    /// Clips a ring (open or closed) to `r` with Sutherland-Hodgman. The result is open
+    /// (no repeated closing point) and may be empty.
+    static func clipRing(_ ring: [TilePoint], to r: Rect) -> [TilePoint] {
+        var pts = ring
+        if pts.count > 1, pts.first == pts.last { pts.removeLast() }
+        guard pts.count >= 3 else { return [] }
+        // Quick accept: the whole ring inside.
+        if pts.allSatisfy(r.contains) { return pts }
+        for edge in 0..<4 {
+            guard !pts.isEmpty else { return [] }
+            var out: [TilePoint] = []
+            out.reserveCapacity(pts.count + 4)
+            var prev = pts[pts.count - 1]
+            var prevIn = inside(prev, edge, r)
+            for cur in pts {
+                let curIn = inside(cur, edge, r)
+                if curIn {
+                    if !prevIn { out.append(intersect(prev, cur, edge, r)) }
+                    out.append(cur)
+                } else if prevIn {
+                    out.append(intersect(prev, cur, edge, r))
+                }
+                prev = cur
+                prevIn = curIn
+            }
+            pts = out
+        }
+        return pts
+    }
+
+    @inline(__always)
+    private static func inside(_ p: TilePoint, _ edge: Int, _ r: Rect) -> Bool {
+        switch edge {
+        case 0: p.x >= r.minX
+        case 1: p.x <= r.maxX
+        case 2: p.y >= r.minY
+        default: p.y <= r.maxY
+        }
+    }
+
+    @inline(__always)
+    private static func intersect(_ a: TilePoint, _ b: TilePoint, _ edge: Int, _ r: Rect) -> TilePoint {
+        switch edge {
+        case 0, 1:
+            let x = edge == 0 ? r.minX : r.maxX
+            let t = (x - a.x) / (b.x - a.x)
+            return TilePoint(x: x, y: a.y + t * (b.y - a.y))
+        default:
+            let y = edge == 2 ? r.minY : r.maxY
+            let t = (y - a.y) / (b.y - a.y)
+            return TilePoint(x: a.x + t * (b.x - a.x), y: y)
+        }
+    }
+
+    // MARK: Simplification
+
+    /// Douglas-Peucker simplification with `tolerance` in tile units; keeps the end points.
+    static func simplify(_ pts: [TilePoint], tolerance: Double) -> [TilePoint] {
+        guard tolerance > 0, pts.count > 2 else { return pts }
+        let sq = tolerance * tolerance
+        var keep = [Bool](repeating: false, count: pts.count)
+        keep[0] = true
+        keep[pts.count - 1] = true
+        var stack: [(Int, Int)] = [(0, pts.count - 1)]
+        while let (first, last) = stack.popLast() {
+            guard last > first + 1 else { continue }
+            var maxD = -1.0
+            var index = first
+            for i in (first + 1)..<last {
+                let d = squaredSegmentDistance(pts[i], pts[first], pts[last])
+                if d > maxD { maxD = d; index = i }
+            }
+            if maxD > sq {
+                keep[index] = true
+                stack.append((first, index))
+                stack.append((index, last))
+            }
+        }
+        var out: [TilePoint] = []
+        out.reserveCapacity(pts.count)
+        for i in pts.indices where keep[i] { out.append(pts[i]) }
+        return out
+    }
+
+    /// Simplifies an open ring: the ring is split at its first point and the point farthest from it,
+    /// so that simplification cannot collapse it to a line through a single anchor.
+    static func simplifyRing(_ ring: [TilePoint], tolerance: Double) -> [TilePoint] {
+        guard tolerance > 0, ring.count > 4 else { return ring }
+        var far = 0
+        var best = -1.0
+        for (i, p) in ring.enumerated() {
+            let d = (p.x - ring[0].x) * (p.x - ring[0].x) + (p.y - ring[0].y) * (p.y - ring[0].y)
+            if d > best { best = d; far = i }
+        }
+        let a = simplify(Array(ring[0...far]), tolerance: tolerance)
+        let b = simplify(Array(ring[far...]) + [ring[0]], tolerance: tolerance)
+        return a + b.dropFirst().dropLast()
+    }
+
+    @inline(__always)
+    static func squaredSegmentDistance(_ p: TilePoint, _ a: TilePoint, _ b: TilePoint) -> Double {
+        var x = a.x, y = a.y
+        var dx = b.x - x, dy = b.y - y
+        if dx != 0 || dy != 0 {
+            let t = ((p.x - x) * dx + (p.y - y) * dy) / (dx * dx + dy * dy)
+            if t > 1 { x = b.x; y = b.y } else if t > 0 { x += dx * t; y += dy * t }
+        }
+        dx = p.x - x
+        dy = p.y - y
+        return dx * dx + dy * dy
+    }
+
+    // MARK: Quantisation and orientation
+
+    /// Rounds to the grid and drops consecutive duplicates.
+    static func quantize(_ pts: [TilePoint]) -> [GridPoint] {
+        var out: [GridPoint] = []
+        out.reserveCapacity(pts.count)
+        for p in pts {
+            let g = GridPoint(x: Int32(p.x.rounded()), y: Int32(p.y.rounded()))
+            if out.last != g { out.append(g) }
+        }
+        return out
+    }
+
+    /// Rounds an open ring to the grid, drops repeated points (also the closing one) and
+    /// returns nil when fewer than three distinct points or no area remain.
+    static func quantizeRing(_ pts: [TilePoint]) -> [GridPoint]? {
+        var g = quantize(pts)
+        while g.count > 1, g.first == g.last { g.removeLast() }
+        guard g.count >= 3, signedArea(g) != 0 else { return nil }
+        return g
+    }
+
+    /// Twice the signed area by the surveyor's formula in tile coordinates (y down).
+    /// Positive means clockwise as seen on screen: an MVT exterior ring.
+    static func signedArea(_ ring: [GridPoint]) -> Int64 {
+        var sum: Int64 = 0
+        var j = ring.count - 1
+        for i in 0..<ring.count {
+            sum += Int64(ring[j].x) * Int64(ring[i].y) - Int64(ring[i].x) * Int64(ring[j].y)
+            j = i
+        }
+        return sum
+    }
+}
