@@ -23,7 +23,7 @@ struct SQLiteInsert {
     func bindNull(_ index: Int32) { sqlite3_bind_null(handle, index) }
 
     func bind(_ index: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
+        _ = bytes.withUnsafeBytes { raw in
             // SQLITE_TRANSIENT: SQLite copies the bytes before this returns.
             sqlite3_bind_blob(handle, index, raw.baseAddress, Int32(raw.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
         }
@@ -31,7 +31,7 @@ struct SQLiteInsert {
 
     func bind(_ index: Int32, _ s: String) {
         var s = s
-        s.withUTF8 { u in
+        _ = s.withUTF8 { u in
             sqlite3_bind_text(handle, index, u.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
                               Int32(u.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
         }

@@ -91,12 +91,18 @@ public struct Layer: Codable, Sendable, Hashable, Identifiable {
         versions.first { $0.number == currentVersion }!
     }
 
+    /// Prefixes of GeoPackage, SQLite and service tables, which layer ids may not take.
+    public static let reservedPrefixes = ["gpkg_", "rtree_", "sqlite_", "ls_"]
+
     /// Checks a layer id: 1-40 characters, a lower-case letter first, then lower-case letters, digits or `_`.
     public static func validate(id: String) throws(StoreError) {
         let ok = !id.isEmpty && id.count <= 40 && id.first!.isASCII && id.first!.isLowercase
             && id.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "_" }
         guard ok else {
             throw StoreError(.invalidRequest, "layer id \"\(id)\" is not valid: use 1-40 characters, a lower-case letter first, then lower-case letters, digits or _")
+        }
+        for reserved in reservedPrefixes where id.hasPrefix(reserved) {
+            throw StoreError(.invalidRequest, "layer id \"\(id)\" is not valid: ids starting with \(reserved) are reserved for the store's own tables")
         }
     }
 }

@@ -1,0 +1,100 @@
+import Configuration
+import Foundation
+import GeoCore
+import TileRender
+
+/// Everything `layerserver serve` needs, read from flags, then environment variables
+/// (`LAYERSERVER_*`), then a JSON config file, then the defaults.
+///
+/// | key | environment | default |
+/// | --- | --- | --- |
+/// | `host` | `LAYERSERVER_HOST` | `127.0.0.1` |
+/// | `port` | `LAYERSERVER_PORT` | `8080` |
+/// | `data` | `LAYERSERVER_DATA` | `./data` |
+/// | `maximum-sensitivity` | `LAYERSERVER_MAXIMUM_SENSITIVITY` | `open` |
+/// | `keep-versions` | `LAYERSERVER_KEEP_VERSIONS` | `5` |
+/// | `tile-cache-mb` | `LAYERSERVER_TILE_CACHE_MB` | `256` |
+/// | `tile-buffer` | `LAYERSERVER_TILE_BUFFER` | `64` |
+/// | `simplification` | `LAYERSERVER_SIMPLIFICATION` | `4` |
+/// | `thinning-cells` | `LAYERSERVER_THINNING_CELLS` | `64` |
+/// | `public-url` | `LAYERSERVER_PUBLIC_URL` | from the request's Host header |
+/// | `catalog-poll-seconds` | `LAYERSERVER_CATALOG_POLL_SECONDS` | `1` |
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on.
+    public var host: String
+    /// Port to listen on; 0 picks a free port.
+    public var port: Int
+    /// The store settings, including the data directory.
+    public var store: StoreConfiguration
+    /// The access ceiling (see ``AccessGate``).
+    public var access: AccessGate
+    /// Tile production settings.
+    public var tiles: TileConfiguration
+    /// Tile cache budget in bytes; 0 turns the cache off.
+    public var tileCacheBytes: Int
+    /// Base URL for links in documents, e.g. `https://maps.example.nl`; nil derives it from the request.
+    public var publicURL: String?
+    /// How often the server looks for publishes and rollbacks made by other processes.
+    public var catalogPollInterval: Duration
+
+    /// Creates a configuration with the defaults.
+    public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
+                access: AccessGate = AccessGate(), tiles: TileConfiguration = TileConfiguration(),
+                tileCacheBytes: Int = 256 << 20, publicURL: String? = nil, catalogPollInterval: Duration = .seconds(1)) {
+        self.host = host
+        self.port = port
+        self.store = store
+        self.access = access
+        self.tiles = tiles
+        self.tileCacheBytes = tileCacheBytes
+        self.publicURL = publicURL
+        self.catalogPollInterval = catalogPollInterval
+    }
+
+    /// Reads the configuration. `overrides` are the command-line flags that were given
+    /// (key to value); `configFile` is an optional JSON file with the same keys.
+    /// - Throws: `StoreError(.invalidRequest)` naming the key and the value that is wrong.
+    public static func load(overrides: [String: String], configFile: String?,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ServerConfiguration {
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: Dictionary(uniqueKeysWithValues: overrides.map {
+                (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false))
+            })),
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "layerserver"),
+        ]
+        if let configFile {
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(configFile)))
+            } catch {
+                throw StoreError(.invalidRequest, "cannot read the config file: \(error)", context: configFile)
+            }
+        }
+        let reader = ConfigReader(providers: providers)
+        func int(_ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
+            let raw = reader.string(forKey: ConfigKey(key))
+            guard let raw else { return def }
+            guard let v = Int(raw), range.contains(v) else {
+                throw StoreError(.invalidRequest, "\(key) must be a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(raw)\"")
+            }
+            return v
+        }
+        let sensitivityText = reader.string(forKey: "maximum-sensitivity", default: Sensitivity.open.rawValue)
+        guard let sensitivity = Sensitivity(rawValue: sensitivityText) else {
+            throw StoreError(.invalidRequest, "maximum-sensitivity must be open, restricted or confidential, got \"\(sensitivityText)\"")
+        }
+        let data = reader.string(forKey: "data", default: "./data")
+        let store = StoreConfiguration(dataDirectory: URL(fileURLWithPath: data),
+                                       keepVersions: try int("keep-versions", 5, 1...1000))
+        let mvt = MVTOptions(extent: 4096, buffer: try int("tile-buffer", 64, 0...1024),
+                             simplificationTolerance: Double(try int("simplification", 4, 0...256)))
+        return ServerConfiguration(
+            host: reader.string(forKey: "host", default: "127.0.0.1"),
+            port: try int("port", 8080, 0...65535),
+            store: store,
+            access: AccessGate(maximumSensitivity: sensitivity),
+            tiles: TileConfiguration(mvt: mvt, cellsPerTile: try int("thinning-cells", 64, 4...1024)),
+            tileCacheBytes: try int("tile-cache-mb", 256, 0...65536) << 20,
+            publicURL: reader.string(forKey: "public-url"),
+            catalogPollInterval: .milliseconds(try int("catalog-poll-seconds", 1, 1...3600) * 1000))
+    }
+}

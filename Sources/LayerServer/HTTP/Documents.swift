@@ -1,0 +1,295 @@
+import Foundation
+import GeoCore
+import TileRender
+
+/// A link in OGC API documents and TileJSON.
+struct Link: Encodable, Sendable {
+    var href: String
+    var rel: String
+    var type: String?
+    var title: String?
+    var templated: Bool?
+}
+
+/// The JSON documents the HTTP API serves. Built from the catalog; no I/O.
+struct Documents {
+    let base: String
+    let transformers: TransformerPool
+
+    static let mvtType = "application/vnd.mapbox-vector-tile"
+
+    func landing() -> [String: AnyEncodable] {
+        [
+            "title": AnyEncodable("Layer and risk-picture service"),
+            "description": AnyEncodable("Map layers of Dutch crisis partners as OGC API Tiles (MVT) in NetherlandsRDNewQuad and WebMercatorQuad."),
+            "links": AnyEncodable([
+                Link(href: "\(base)/", rel: "self", type: "application/json", title: "This document"),
+                Link(href: "\(base)/conformance", rel: "conformance", type: "application/json", title: "Conformance classes"),
+                Link(href: "\(base)/collections", rel: "data", type: "application/json", title: "Layers"),
+                Link(href: "\(base)/tileMatrixSets", rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", type: "application/json", title: "Tile matrix sets"),
+            ]),
+        ]
+    }
+
+    static let conformance = [
+        "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+        "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+    ]
+
+    // MARK: Collections
+
+    struct Collection: Encodable {
+        struct Extent: Encodable {
+            struct Spatial: Encodable {
+                var bbox: [[Double]]
+                var crs = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+            }
+            var spatial: Spatial
+        }
+        struct Version: Encodable {
+            var number: Int
+            var createdAt: Date
+            var checksum: String
+            var featureCount: Int
+            var rejectedCount: Int
+            var sourceFile: String
+            var sourceDriver: String
+            var crs: String
+            var geometryType: String
+        }
+        var id: String
+        var title: String
+        var itemType = "feature"
+        var owner: String
+        var sensitivity: String
+        var geometryType: String
+        var featureCount: Int
+        var minZoom: Int
+        var maxZoom: Int
+        var storageCrs: String
+        var extent: Extent
+        var currentVersion: Int
+        var versions: [Version]
+        var links: [Link]
+    }
+
+    func collection(_ layer: Layer) -> Collection {
+        let v = layer.current
+        let e = v.extentWGS84
+        var links = [
+            Link(href: "\(base)/collections/\(layer.id)", rel: "self", type: "application/json", title: layer.title),
+            Link(href: "\(base)/collections/\(layer.id)/tiles", rel: "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", type: "application/json", title: "Vector tilesets"),
+        ]
+        for tms in TileMatrixSet.supported {
+            links.append(Link(href: "\(base)/collections/\(layer.id)/tiles/\(tms.id)/tilejson", rel: "describedby", type: "application/json", title: "TileJSON (\(tms.id))"))
+            links.append(Link(href: "\(base)/collections/\(layer.id)/tiles/\(tms.id)/{tileMatrix}/{tileRow}/{tileCol}", rel: "item", type: Self.mvtType, title: "Tiles (\(tms.id))", templated: true))
+        }
+        return Collection(
+            id: layer.id, title: layer.title, owner: layer.owner, sensitivity: layer.sensitivity.rawValue,
+            geometryType: v.geometryType.rawValue, featureCount: v.featureCount,
+            minZoom: layer.minZoom, maxZoom: layer.maxZoom, storageCrs: v.crs.uri,
+            extent: .init(spatial: .init(bbox: [[e.minX, e.minY, e.maxX, e.maxY]])),
+            currentVersion: layer.currentVersion,
+            versions: layer.versions.map {
+                .init(number: $0.number, createdAt: $0.createdAt, checksum: $0.checksum, featureCount: $0.featureCount,
+                      rejectedCount: $0.rejectedCount, sourceFile: $0.sourceFile, sourceDriver: $0.sourceDriver,
+                      crs: $0.crs.description, geometryType: $0.geometryType.rawValue)
+            },
+            links: links)
+    }
+
+    struct Collections: Encodable {
+        var collections: [Collection]
+        var links: [Link]
+    }
+
+    func collections(_ layers: [Layer]) -> Collections {
+        Collections(collections: layers.map(collection),
+                    links: [Link(href: "\(base)/collections", rel: "self", type: "application/json", title: "Layers")])
+    }
+
+    // MARK: Tilesets
+
+    struct TileSet: Encodable {
+        struct Limits: Encodable {
+            var tileMatrix: String
+            var minTileRow: Int
+            var maxTileRow: Int
+            var minTileCol: Int
+            var maxTileCol: Int
+        }
+        struct GeoLayer: Encodable {
+            var id: String
+            var dataType = "vector"
+            var geometryDimension: Int?
+            var minTileMatrix: String
+            var maxTileMatrix: String
+            var propertiesSchema: PropertiesSchema
+        }
+        struct PropertiesSchema: Encodable {
+            var type = "object"
+            var properties: [String: [String: String]]
+        }
+        var title: String
+        var dataType = "vector"
+        var crs: String
+        var tileMatrixSetURI: String?
+        var tileMatrixSetLimits: [Limits]
+        var layers: [GeoLayer]
+        var links: [Link]
+    }
+
+    func tilesetSummary(_ layer: Layer, _ tms: TileMatrixSet) -> [String: AnyEncodable] {
+        [
+            "title": AnyEncodable("\(layer.title) (\(tms.id))"),
+            "dataType": AnyEncodable("vector"),
+            "crs": AnyEncodable(tms.crs.uri),
+            "tileMatrixSetURI": AnyEncodable(tms.uri),
+            "links": AnyEncodable([
+                Link(href: "\(base)/collections/\(layer.id)/tiles/\(tms.id)", rel: "self", type: "application/json", title: "Tileset"),
+                Link(href: "\(base)/tileMatrixSets/\(tms.id)", rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", type: "application/json", title: tms.title),
+            ]),
+        ]
+    }
+
+    func tileset(_ layer: Layer, _ tms: TileMatrixSet) -> TileSet {
+        let v = layer.current
+        let zooms = ZoomEquivalence.zoomRange(of: tms, minZoom: layer.minZoom, maxZoom: layer.maxZoom, latitude: v.extentWGS84.center.y)
+        var limits: [TileSet.Limits] = []
+        let box = try? transformers.withTransformer(from: .wgs84, to: tms.crs) { try $0.transformBounds(v.extentWGS84) }
+        if let zooms, let box {
+            for z in zooms {
+                guard let r = tms.tileRange(covering: box, z: z) else { continue }
+                limits.append(.init(tileMatrix: String(z), minTileRow: r.rows.lowerBound, maxTileRow: r.rows.upperBound,
+                                    minTileCol: r.cols.lowerBound, maxTileCol: r.cols.upperBound))
+            }
+        }
+        let dimension: Int? = switch v.geometryType.family {
+        case .point: 0
+        case .line: 1
+        case .polygon: 2
+        case nil: nil
+        }
+        return TileSet(
+            title: "\(layer.title) (\(tms.id))", crs: tms.crs.uri, tileMatrixSetURI: tms.uri,
+            tileMatrixSetLimits: limits,
+            layers: [.init(id: layer.id, geometryDimension: dimension,
+                           minTileMatrix: String(zooms?.lowerBound ?? tms.zoomRange.lowerBound),
+                           maxTileMatrix: String(zooms?.upperBound ?? tms.zoomRange.upperBound),
+                           propertiesSchema: .init(properties: Dictionary(uniqueKeysWithValues: v.fields.filter { $0.type != .blob }.map {
+                               ($0.name, ["type": Self.jsonType($0.type)])
+                           })))],
+            links: [
+                Link(href: "\(base)/collections/\(layer.id)/tiles/\(tms.id)", rel: "self", type: "application/json", title: "Tileset"),
+                Link(href: "\(base)/tileMatrixSets/\(tms.id)", rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", type: "application/json", title: tms.title),
+                Link(href: "\(base)/collections/\(layer.id)/tiles/\(tms.id)/{tileMatrix}/{tileRow}/{tileCol}", rel: "item", type: Self.mvtType, title: "Tiles", templated: true),
+            ])
+    }
+
+    static func jsonType(_ t: FieldType) -> String {
+        switch t {
+        case .bool: "boolean"
+        case .integer: "integer"
+        case .real: "number"
+        default: "string"
+        }
+    }
+
+    // MARK: TileJSON
+
+    struct TileJSON: Encodable {
+        struct VectorLayer: Encodable {
+            var id: String
+            var description: String
+            var minzoom: Int
+            var maxzoom: Int
+            var fields: [String: String]
+        }
+        struct Matrix: Encodable {
+            var id: String
+            var tile_size: [Int]
+            var scale_denominator: Double
+            var origin: [Double]
+        }
+        var tilejson = "3.0.0"
+        var name: String
+        var description: String
+        var version: String
+        var scheme = "xyz"
+        var tiles: [String]
+        var minzoom: Int
+        var maxzoom: Int
+        var bounds: [Double]
+        var center: [Double]
+        var vector_layers: [VectorLayer]
+        /// Custom-projection extension (as PDOK uses for NetherlandsRDNewQuad); absent for WebMercatorQuad.
+        var crs: String?
+        var tile_matrix: [Matrix]?
+    }
+
+    func tileJSON(_ layer: Layer, _ tms: TileMatrixSet) -> TileJSON {
+        let v = layer.current
+        let e = v.extentWGS84
+        let zooms = ZoomEquivalence.zoomRange(of: tms, minZoom: layer.minZoom, maxZoom: layer.maxZoom, latitude: e.center.y)
+            ?? tms.zoomRange
+        let fields = Dictionary(uniqueKeysWithValues: v.fields.filter { $0.type != .blob }.map { ($0.name, Self.tileJSONType($0.type)) })
+        let isWebMercator = tms.id == TileMatrixSet.webMercatorQuad.id
+        let centerZoom = min(max(zooms.lowerBound, zooms.lowerBound + 2), zooms.upperBound)
+        return TileJSON(
+            name: layer.title,
+            description: "\(layer.title), owner \(layer.owner), version \(v.number) (\(v.featureCount) features)",
+            version: "\(v.number).0.0",
+            tiles: ["\(base)/collections/\(layer.id)/tiles/\(tms.id)/{z}/{y}/{x}"],
+            minzoom: zooms.lowerBound, maxzoom: zooms.upperBound,
+            bounds: [e.minX, e.minY, e.maxX, e.maxY],
+            center: [e.center.x, e.center.y, Double(centerZoom)],
+            vector_layers: [.init(id: layer.id, description: layer.title, minzoom: zooms.lowerBound, maxzoom: zooms.upperBound, fields: fields)],
+            crs: isWebMercator ? nil : tms.crs.description,
+            tile_matrix: isWebMercator ? nil : tms.zoomRange.compactMap { z in
+                tms.matrix(z).map { .init(id: String(z), tile_size: [$0.tileWidth, $0.tileHeight], scale_denominator: $0.scaleDenominator,
+                                          origin: [$0.pointOfOrigin.x, $0.pointOfOrigin.y]) }
+            })
+    }
+
+    static func tileJSONType(_ t: FieldType) -> String {
+        switch t {
+        case .bool: "Boolean"
+        case .integer, .real: "Number"
+        default: "String"
+        }
+    }
+
+    // MARK: Tile matrix sets
+
+    func tileMatrixSets() -> [String: AnyEncodable] {
+        [
+            "tileMatrixSets": AnyEncodable(TileMatrixSet.supported.map { tms in
+                [
+                    "id": AnyEncodable(tms.id),
+                    "title": AnyEncodable(tms.title),
+                    "uri": AnyEncodable(tms.uri),
+                    "crs": AnyEncodable(tms.crs.uri),
+                    "links": AnyEncodable([Link(href: "\(base)/tileMatrixSets/\(tms.id)", rel: "self", type: "application/json", title: tms.title)]),
+                ]
+            }),
+        ]
+    }
+}
+
+/// Type erasure for heterogeneous JSON objects.
+struct AnyEncodable: Encodable, @unchecked Sendable {
+    // @unchecked Sendable: only ever wraps immutable value types built for one response.
+    private let encodeBody: (any Encoder) throws -> Void
+
+    init<T: Encodable>(_ value: T) {
+        encodeBody = { try value.encode(to: $0) }
+    }
+
+    func encode(to encoder: any Encoder) throws { try encodeBody(encoder) }
+}

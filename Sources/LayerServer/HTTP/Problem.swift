@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// An RFC 9457 problem detail, sent as `application/problem+json`.
+public struct Problem: HTTPResponseError, Sendable {
+    /// The HTTP status.
+    public var status: HTTPResponse.Status
+    /// A short summary of the problem type.
+    public var title: String
+    /// What is wrong with this request and how to fix it.
+    public var detail: String
+
+    /// Creates a problem.
+    public init(_ status: HTTPResponse.Status, _ title: String, detail: String) {
+        self.status = status
+        self.title = title
+        self.detail = detail
+    }
+
+    struct Body: Encodable {
+        var type = "about:blank"
+        var title: String
+        var status: Int
+        var detail: String
+        var instance: String
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(title: title, status: status.code, detail: detail, instance: request.uri.path)
+        let data = try JSONEncoder().encode(body)
+        return Response(status: status, headers: [.contentType: "application/problem+json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, "Bad request", detail: detail) }
+    static func notFound(_ detail: String) -> Problem { Problem(.notFound, "Not found", detail: detail) }
+}
+
+/// Turns every error into problem+json: Hummingbird's own errors (unknown route: 404) keep
+/// their status; anything unexpected becomes a 500 whose detail does not leak internals.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let detail = error.status == .notFound ? "no resource at \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
+            return try Problem(error.status, error.status.reasonPhrase, detail: detail).response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            return try Problem(error.status, error.status.reasonPhrase, detail: "\(error)").response(from: request, context: context)
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return try Problem(.internalServerError, "Internal server error",
+                               detail: "the server could not complete the request; it has been logged")
+                .response(from: request, context: context)
+        }
+    }
+}

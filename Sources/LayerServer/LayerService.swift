@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+import GeoCore
+import Logging
+import NIOCore
+import Synchronization
+import TileRender
+
+/// The running service's state: the store, an in-memory snapshot of the catalog, the tile
+/// renderer and cache, and the access gate that every read goes through.
+public final class LayerService: Sendable {
+    /// The store.
+    public let store: LayerStore
+    /// The renderer.
+    public let tiles: TileService
+    /// The tile cache, partitioned by access class.
+    public let cache: TileCache
+    /// The access decision.
+    public let gate: AccessGate
+    let logger: Logger
+
+    struct Snapshot {
+        var generation: Int
+        var layers: [String: Layer]
+    }
+
+    private let snapshot: Mutex<Snapshot>
+
+    /// Creates the service and loads the catalog.
+    public init(store: LayerStore, tiles: TileService, cache: TileCache, gate: AccessGate,
+                logger: Logger = Logger(label: "layerserver")) throws {
+        self.store = store
+        self.tiles = tiles
+        self.cache = cache
+        self.gate = gate
+        self.logger = logger
+        let generation = try store.catalogGeneration()
+        let layers = try store.layers()
+        snapshot = Mutex(Snapshot(generation: generation, layers: Dictionary(uniqueKeysWithValues: layers.map { ($0.id, $0) })))
+    }
+
+    /// Reloads the catalog when another process (an import, a rollback) changed it.
+    /// - Returns: True when the catalog changed.
+    @discardableResult
+    public func refreshCatalog() async throws -> Bool {
+        let generation = try await store.read { db in
+            Int(try String.fetchOne(db, sql: "SELECT value FROM ls_meta WHERE key = 'catalog_generation'") ?? "0") ?? 0
+        }
+        guard generation != snapshot.withLock({ $0.generation }) else { return false }
+        let layers = try await store.read { db in try LayerStore.loadLayers(db) }
+        let fresh = Dictionary(uniqueKeysWithValues: layers.map { ($0.id, $0) })
+        let changed: [String] = snapshot.withLock { s in
+            let ids = Set(s.layers.keys).union(fresh.keys).filter { s.layers[$0]?.currentVersion != fresh[$0]?.currentVersion }
+            s = Snapshot(generation: generation, layers: fresh)
+            return Array(ids)
+        }
+        for id in changed { cache.removeAll(layerID: id) }
+        logger.info("catalog reloaded", metadata: ["generation": "\(generation)", "changed": "\(changed.sorted())"])
+        return true
+    }
+
+    // MARK: Access-checked reads
+
+    /// The layers the caller may see, sorted by id. Hidden layers are simply absent.
+    public func visibleLayers() -> [Layer] {
+        snapshot.withLock { Array($0.layers.values) }
+            .filter { gate.decide($0).allowed }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// The layer if it exists and the caller may see it; nil otherwise (the two are indistinguishable).
+    public func visibleLayer(_ id: String) -> Layer? {
+        guard let layer = snapshot.withLock({ $0.layers[id] }), gate.decide(layer).allowed else { return nil }
+        return layer
+    }
+
+    // MARK: Tiles
+
+    /// A tile ready to send: its ETag and body (empty when the tile has no features).
+    public struct TileResult: Sendable {
+        public var etag: String
+        public var body: ByteBuffer
+        public var isGzipped: Bool
+    }
+
+    /// The ETag of a tile: changes with the layer version, the access class and the encoder settings.
+    public func etag(layer: Layer, tms: TileMatrixSet, tile: TileID) -> String {
+        let v = layer.current
+        let c = tiles.configuration
+        let input = "\(layer.id)|\(v.number)|\(v.checksum)|\(tms.id)|\(tile)|\(gate.accessClass)|mvt1|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)|\(layer.minZoom)|\(layer.maxZoom)"
+        let digest = SHA256.hash(data: Data(input.utf8))
+        return "\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+    }
+
+    /// The tile, from the cache or rendered. The caller must have obtained `layer` through
+    /// ``visibleLayer(_:)``.
+    public func tile(layer: Layer, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
+        let key = TileCacheKey(accessClass: gate.accessClass, layerID: layer.id, version: layer.currentVersion,
+                               tileMatrixSet: tms.id, tile: tile)
+        var entry: CachedTile
+        if let cached = cache.get(key) {
+            entry = cached
+        } else {
+            let bytes = try await tiles.render(layer: layer, tms: tms, tile: tile)
+            entry = CachedTile(etag: etag(layer: layer, tms: tms, tile: tile), body: ByteBuffer(bytes: bytes), gzipped: nil)
+            cache.put(key, entry)
+        }
+        guard gzip, entry.body.readableBytes > 0 else {
+            return TileResult(etag: entry.etag, body: entry.body, isGzipped: false)
+        }
+        if let gz = entry.gzipped { return TileResult(etag: entry.etag, body: gz, isGzipped: true) }
+        let gz = try Compression.gzip(entry.body)
+        entry.gzipped = gz
+        cache.put(key, entry)
+        return TileResult(etag: entry.etag, body: gz, isGzipped: true)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import GRDB
+import GeoCore
+import TileRender
+
+/// Settings of vector tile production.
+public struct TileConfiguration: Sendable, Hashable {
+    /// MVT encoder settings (extent, buffer, simplification).
+    public var mvt: MVTOptions
+    /// Point thinning: a point layer tile keeps at most about `cellsPerTile`² points,
+    /// one per grid cell, until the zoom where every point fits.
+    public var cellsPerTile: Int
+
+    /// Defaults: extent 4096, buffer 64, tolerance 4 units, 64 thinning cells per tile side.
+    public init(mvt: MVTOptions = MVTOptions(), cellsPerTile: Int = 64) {
+        self.mvt = mvt
+        self.cellsPerTile = cellsPerTile
+    }
+}
+
+/// Renders the vector tile of one layer version: an R-tree query in the layer's CRS, then
+/// transform to the tile matrix set's CRS, clip, simplify and encode.
+public final class TileService: Sendable {
+    let store: LayerStore
+    let transformers: TransformerPool
+    /// The settings in force.
+    public let configuration: TileConfiguration
+
+    /// Creates a tile service.
+    public init(store: LayerStore, transformers: TransformerPool, configuration: TileConfiguration = TileConfiguration()) {
+        self.store = store
+        self.transformers = transformers
+        self.configuration = configuration
+    }
+
+    /// The MVT bytes (not compressed) of `tile` for the current version of `layer`; empty when
+    /// the tile holds no features of it. The caller has already decided that the caller may see it.
+    public func render(layer: Layer, tms: TileMatrixSet, tile: TileID) async throws -> [UInt8] {
+        guard let plan = try plan(layer: layer, tms: tms, tile: tile) else { return [] }
+        let transformers = self.transformers
+        let mvt = configuration.mvt
+        return try await store.read { db in
+            try Self.execute(plan, db: db, transformers: transformers, mvt: mvt)
+        }
+    }
+
+    /// The same as ``render(layer:tms:tile:)``, blocking the calling thread.
+    public func renderSync(layer: Layer, tms: TileMatrixSet, tile: TileID) throws -> [UInt8] {
+        guard let plan = try plan(layer: layer, tms: tms, tile: tile) else { return [] }
+        return try store.readSync { db in
+            try Self.execute(plan, db: db, transformers: transformers, mvt: configuration.mvt)
+        }
+    }
+
+    /// Everything the database step needs, decided before touching the database.
+    struct Plan: Sendable {
+        var layerID: String
+        var version: LayerVersion
+        var tms: TileMatrixSet
+        var tileBounds: Envelope
+        var sourceBox: Envelope
+        var thinningLevel: Int?
+    }
+
+    func plan(layer: Layer, tms: TileMatrixSet, tile: TileID) throws -> Plan? {
+        guard let bounds = tms.bounds(of: tile) else { return nil }
+        let version = layer.current
+        let zoom = ZoomEquivalence.webMercatorZoom(of: tms, z: tile.z, latitude: version.extentWGS84.center.y)
+        guard zoom >= layer.minZoom, zoom <= layer.maxZoom else { return nil }
+        let query = MVTLayerBuilder.queryBounds(tileBounds: bounds, options: configuration.mvt)
+        let sourceBox: Envelope
+        do {
+            sourceBox = try transformers.withTransformer(from: tms.crs, to: version.crs) { try $0.transformBounds(query) }
+        } catch {
+            // The tile lies outside the domain of the layer's CRS: nothing of the layer is in it.
+            return nil
+        }
+        guard sourceBox.intersects(version.extent) else { return nil }
+        var level: Int?
+        if let grid = version.thinning {
+            level = PointThinner.queryLevel(grid: grid, tileWidth: max(sourceBox.width, sourceBox.height),
+                                            cellsPerTile: configuration.cellsPerTile)
+        }
+        return Plan(layerID: layer.id, version: version, tms: tms, tileBounds: bounds, sourceBox: sourceBox, thinningLevel: level)
+    }
+
+    static func execute(_ plan: Plan, db: Database, transformers: TransformerPool, mvt: MVTOptions) throws -> [UInt8] {
+        let v = plan.version
+        let names = VersionTables(table: v.tableName)
+        let fields = v.fields.filter { $0.type != .blob }
+        let q = GeoPackageSchema.quote
+        let columns = (["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }).joined(separator: ", ")
+        var sql: String
+        var arguments: StatementArguments = [plan.sourceBox.maxX, plan.sourceBox.minX, plan.sourceBox.maxY, plan.sourceBox.minY]
+        if v.thinning != nil {
+            sql = "SELECT \(columns) FROM \(q(names.thin)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
+            if let level = plan.thinningLevel {
+                sql += " AND r.minl <= ?"
+                _ = arguments.append(contentsOf: [Double(level)])
+            }
+        } else {
+            sql = "SELECT \(columns) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
+        }
+        var builder = MVTLayerBuilder(name: plan.layerID, fieldNames: fields.map(\.name), tileBounds: plan.tileBounds, options: mvt)
+        let statement = try db.cachedStatement(sql: sql)
+        try transformers.withTransformer(from: v.crs, to: plan.tms.crs) { transformer in
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            var attributes: [AttributeValue] = []
+            attributes.reserveCapacity(fields.count)
+            while let row = try rows.next() {
+                guard let geometry = try row.withUnsafeData(atIndex: 1, { data -> Geometry? in
+                    guard let data else { return nil }
+                    return try data.withUnsafeBytes { try GeoPackageBinary.decode($0).geometry }
+                }) else { continue }
+                attributes.removeAll(keepingCapacity: true)
+                for (i, field) in fields.enumerated() {
+                    attributes.append(Self.attribute(row[i + 2] as DatabaseValue, field.type))
+                }
+                let projected = try transformer.transform(geometry)
+                builder.add(id: row[0], geometry: projected, attributes: attributes)
+            }
+        }
+        return MVTEncoder.encode([builder])
+    }
+
+    static func attribute(_ value: DatabaseValue, _ type: FieldType) -> AttributeValue {
+        switch value.storage {
+        case .null: return .null
+        case .int64(let n): return type == .bool ? .bool(n != 0) : .int(n)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        case .blob(let b): return .blob([UInt8](b))
+        }
+    }
+}
+
+extension Envelope {
+    /// The centre of the box.
+    var center: Position { Position((minX + maxX) / 2, (minY + maxY) / 2) }
+}
