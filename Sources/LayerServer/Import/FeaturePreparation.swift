@@ -66,9 +66,12 @@ struct FeaturePreparation {
         }
     }
 
-    /// Promotes a single geometry to the multi storage type.
+    /// Promotes a single geometry to the multi storage type. A generic (mixed) layer stores
+    /// lines and polygons in their multi form too, so that a layer mixing Polygon and
+    /// MultiPolygon ends up with one type.
     private func fit(_ g: Geometry) -> Geometry {
         if storageType == g.type.multi, storageType != g.type { return g.promotedToMulti }
+        if storageType == .geometry, g.type == .lineString || g.type == .polygon { return g.promotedToMulti }
         return g
     }
 

@@ -164,6 +164,7 @@ public final class LayerImporter {
             : try SQLiteInsert(db, sql: "INSERT INTO \(GeoPackageSchema.quote(names.thin)) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
         var read = 0, fid: Int64 = 0, repaired = 0
+        var storedTypes = Set<GeometryType>()
         var rejections: [String: ImportReport.Rejection] = [:]
         var rejectionOrder: [String] = []
         var extent: Envelope?
@@ -189,6 +190,7 @@ public final class LayerImporter {
                     reject(feature.id, reason)
                 case .accept(let g, let wasRepaired):
                     if wasRepaired { repaired += 1 }
+                    storedTypes.insert(g.type)
                     fid += 1
                     let blob = GeoPackageBinary.encode(g, srsID: srsID)
                     insertFeature.bind(1, fid)
@@ -232,11 +234,13 @@ public final class LayerImporter {
             throw StoreError(.invalidInput, why, context: fileName)
         }
         let extentWGS84 = try transformers.withTransformer(from: crs, to: .wgs84) { try $0.transformBounds(extent) }
+        // A generic source layer whose features all turned out one type is declared as that type.
+        let declaredType = storageType == .geometry && storedTypes.count == 1 ? storedTypes.first! : storageType
         let title = request.title ?? request.layerID
         try GeoPackageSchema.finishFeatureTable(
             names, identifier: "\(request.layerID) v\(version)",
             description: "\(title), version \(version), imported from \(fileName)",
-            geometryType: storageType, crs: crs, extent: extent, in: db)
+            geometryType: declaredType, crs: crs, extent: extent, in: db)
         let digest = checksum.finish()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -249,12 +253,12 @@ public final class LayerImporter {
             VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [
                 request.layerID, version, names.table, LayerStore.timestamp(Date()), digest, fid, rejectedCount,
-                fileName, ds.driverName, crs.epsg, storageType.rawValue, extent.minX, extent.minY, extent.maxX, extent.maxY,
+                fileName, ds.driverName, crs.epsg, declaredType.rawValue, extent.minX, extent.minY, extent.maxX, extent.maxY,
                 extentWGS84.minX, extentWGS84.minY, extentWGS84.maxX, extentWGS84.maxY, fieldsJSON, thinningJSON,
             ])
         let report = ImportReport(
             layerID: request.layerID, version: version, file: fileName, driver: ds.driverName, sourceLayer: info.name,
-            crs: crs, geometryType: storageType, featuresRead: read, featuresWritten: Int(fid),
+            crs: crs, geometryType: declaredType, featuresRead: read, featuresWritten: Int(fid),
             featuresRejected: rejectedCount, featuresRepaired: repaired, rejections: rejectionList,
             checksum: digest, seconds: 0, droppedVersions: [])
         return Written(report: report)
@@ -311,5 +315,18 @@ public final class LayerImporter {
             try db.execute(sql: "DELETE FROM ls_layer_version WHERE layer_id = ? AND version = ? AND state = 'pending'",
                            arguments: [layerID, version])
         }
+    }
+}
+
+extension LayerImporter: @unchecked Sendable {
+    // @unchecked Sendable: every stored property is immutable except the test hook
+    // `stopBeforePublish`, which tests set before any call; `run` keeps all GDAL state on the
+    // thread that calls it.
+}
+
+extension LayerImporter {
+    /// Runs ``run(_:progress:)`` on the blocking thread pool.
+    public func runDetached(_ request: ImportRequest) async throws -> ImportReport {
+        try await BlockingWork.run { try self.run(request) }
     }
 }

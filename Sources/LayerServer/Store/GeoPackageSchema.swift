@@ -49,6 +49,8 @@ enum GeoPackageSchema {
           ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system');
         """
 
+    /// The service tables are registered as GeoPackage attribute tables, so GDAL and QGIS show
+    /// them and (GDAL's LIST_ALL_TABLES=AUTO) do not list the unregistered R-tree tables.
     static let serviceTables = """
         CREATE TABLE IF NOT EXISTS ls_meta (
           key TEXT PRIMARY KEY NOT NULL,
@@ -82,6 +84,10 @@ enum GeoPackageSchema {
           fields TEXT NOT NULL,
           thinning TEXT,
           PRIMARY KEY (layer_id, version));
+        INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) VALUES
+          ('ls_layer', 'attributes', 'ls_layer', 'Service catalog: layers and their current version'),
+          ('ls_layer_version', 'attributes', 'ls_layer_version', 'Service catalog: stored layer versions'),
+          ('ls_meta', 'attributes', 'ls_meta', 'Service metadata');
         """
 
     /// Creates the core and service tables when missing and stamps the file as a GeoPackage.

@@ -34,6 +34,9 @@ public final class LayerStore: Sendable {
         do {
             pool = try DatabasePool(path: configuration.databaseURL.path, configuration: config)
             try pool.write { db in try GeoPackageSchema.create(in: db) }
+            // GDAL checks application_id in the main file's header before SQLite opens it;
+            // a checkpoint moves the header out of the WAL.
+            try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         } catch {
             throw StoreError(.database, "cannot open the GeoPackage: \(error)", context: configuration.databaseURL.path)
         }
