@@ -62,15 +62,23 @@ let package = Package(
             ]
         ),
 
+        // A strict MVT 2.1 decoder written from the specification, shared by the test targets.
+        .target(name: "MVTTestSupport", path: "Tests/MVTTestSupport"),
         .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore"]),
-        .testTarget(name: "TileRenderTests", dependencies: ["TileRender", "GeoCore"]),
+        .testTarget(name: "TileRenderTests", dependencies: ["TileRender", "GeoCore", "MVTTestSupport"]),
         .testTarget(name: "LayerServerTests", dependencies: [
-            "LayerServer", "GeoCore", "TileRender",
+            "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "LayerServer", "GeoCore", "TileRender",
+            "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import MVTTestSupport
 import Foundation
 import Testing
 

@@ -70,8 +70,9 @@ public struct ServerConfiguration: Sendable {
             }
         }
         let reader = ConfigReader(providers: providers)
+        // Flags and environment variables are text; a JSON file may hold a number.
         func int(_ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
-            let raw = reader.string(forKey: ConfigKey(key))
+            let raw = reader.string(forKey: ConfigKey(key)) ?? reader.int(forKey: ConfigKey(key)).map(String.init)
             guard let raw else { return def }
             guard let v = Int(raw), range.contains(v) else {
                 throw StoreError(.invalidRequest, "\(key) must be a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(raw)\"")

@@ -1,19 +1,19 @@
 /// A position in tile coordinates (x right, y down). Int64 so that the cursor cannot overflow
 /// on streams whose deltas sum beyond the Int32 range (fixtures 049 and 050).
-struct MVTPoint: Hashable, CustomStringConvertible {
-    var x: Int64
-    var y: Int64
+public struct MVTPoint: Hashable, Sendable, CustomStringConvertible {
+    public var x: Int64
+    public var y: Int64
 
-    init(_ x: Int64, _ y: Int64) {
+    public init(_ x: Int64, _ y: Int64) {
         self.x = x
         self.y = y
     }
 
-    var description: String { "(\(x), \(y))" }
+    public var description: String { "(\(x), \(y))" }
 }
 
 /// An interpreted feature geometry.
-enum MVTGeometry: Equatable {
+public enum MVTGeometry: Equatable, Sendable {
     /// An UNKNOWN feature: its command stream was checked for well-formedness only.
     case unknown
     /// One point or a multipoint.
@@ -26,9 +26,9 @@ enum MVTGeometry: Equatable {
 }
 
 /// Interprets MVT geometry command streams (specification section 4.3), strictly.
-enum MVTGeometryDecoder {
+public enum MVTGeometryDecoder {
     /// One decoded command with absolute positions.
-    enum Step: Equatable {
+    public enum Step: Equatable {
         case moveTo([MVTPoint])
         case lineTo([MVTPoint])
         case closePath
@@ -38,7 +38,7 @@ enum MVTGeometryDecoder {
     /// known command ids, parameters present for the whole count (checked before any
     /// allocation), non-zero counts, ClosePath count 1, no zero-length LineTo, and a
     /// MoveTo first.
-    static func steps(_ commands: [UInt32]) throws(MVTDecodingError) -> [Step] {
+    public static func steps(_ commands: [UInt32]) throws(MVTDecodingError) -> [Step] {
         var steps: [Step] = []
         var i = 0
         var cx: Int64 = 0, cy: Int64 = 0
@@ -77,7 +77,7 @@ enum MVTGeometryDecoder {
     }
 
     /// Interprets `commands` as a geometry of `type`, enforcing the sequence rules of the type.
-    static func interpret(_ type: MVTDecoder.GeomType, _ commands: [UInt32]) throws(MVTDecodingError) -> MVTGeometry {
+    public static func interpret(_ type: MVTDecoder.GeomType, _ commands: [UInt32]) throws(MVTDecodingError) -> MVTGeometry {
         let steps = try steps(commands)
         switch type {
         case .unknown:
@@ -130,7 +130,7 @@ enum MVTGeometryDecoder {
 
     /// Twice the signed area by the surveyor's formula in tile coordinates (y down):
     /// positive for an exterior ring, negative for an interior ring.
-    static func doubleArea(_ ring: [MVTPoint]) throws(MVTDecodingError) -> Int64 {
+    public static func doubleArea(_ ring: [MVTPoint]) throws(MVTDecodingError) -> Int64 {
         var sum: Int64 = 0
         var j = ring.count - 1
         for i in ring.indices {
@@ -146,7 +146,7 @@ enum MVTGeometryDecoder {
     }
 
     /// Decodes a zigzag `ParameterInteger`.
-    static func unzigzag(_ v: UInt32) -> Int64 {
+    public static func unzigzag(_ v: UInt32) -> Int64 {
         Int64(v >> 1) ^ -Int64(v & 1)
     }
 

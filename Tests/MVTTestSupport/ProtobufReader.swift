@@ -1,6 +1,6 @@
 /// The protobuf wire types a reader accepts. Groups (3, 4) and the unassigned codes 6 and 7
 /// are refused: nothing in the vector tile schema uses them.
-enum WireType: UInt8, Sendable {
+public enum WireType: UInt8, Sendable {
     case varint = 0
     case fixed64 = 1
     case lengthDelimited = 2
@@ -11,13 +11,13 @@ enum WireType: UInt8, Sendable {
 ///
 /// Every read checks the remaining length first; varints longer than ten bytes or wider than
 /// 64 bits, field number 0 and unknown wire types are errors.
-struct ProtobufReader {
+public struct ProtobufReader {
     private let bytes: [UInt8]
     private var index: Int
     private let end: Int
 
     /// A reader over all of `bytes`.
-    init(_ bytes: [UInt8]) {
+    public init(_ bytes: [UInt8]) {
         self.init(bytes, from: 0, to: bytes.count)
     }
 
@@ -28,10 +28,10 @@ struct ProtobufReader {
     }
 
     /// True when every byte has been consumed.
-    var isAtEnd: Bool { index >= end }
+    public var isAtEnd: Bool { index >= end }
 
     /// Reads a base-128 varint of at most ten bytes that fits in 64 bits.
-    mutating func varint() throws(MVTDecodingError) -> UInt64 {
+    public mutating func varint() throws(MVTDecodingError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -46,7 +46,7 @@ struct ProtobufReader {
     }
 
     /// Reads a field key: the field number (1...2^29-1) and its wire type.
-    mutating func fieldKey() throws(MVTDecodingError) -> (field: UInt64, wireType: WireType) {
+    public mutating func fieldKey() throws(MVTDecodingError) -> (field: UInt64, wireType: WireType) {
         let key = try varint()
         let field = key >> 3
         guard field > 0, field < 1 << 29 else { throw MVTDecodingError(.malformedField, "field number \(field)") }
@@ -57,12 +57,12 @@ struct ProtobufReader {
     }
 
     /// Reads four little-endian bytes.
-    mutating func fixed32() throws(MVTDecodingError) -> UInt32 {
+    public mutating func fixed32() throws(MVTDecodingError) -> UInt32 {
         UInt32(truncatingIfNeeded: try littleEndian(count: 4))
     }
 
     /// Reads eight little-endian bytes.
-    mutating func fixed64() throws(MVTDecodingError) -> UInt64 {
+    public mutating func fixed64() throws(MVTDecodingError) -> UInt64 {
         try littleEndian(count: 8)
     }
 
@@ -75,7 +75,7 @@ struct ProtobufReader {
     }
 
     /// Reads a length-delimited field and returns a reader over its payload.
-    mutating func lengthDelimited() throws(MVTDecodingError) -> ProtobufReader {
+    public mutating func lengthDelimited() throws(MVTDecodingError) -> ProtobufReader {
         let length = try varint()
         guard length <= UInt64(end - index) else { throw MVTDecodingError(.truncated, "length \(length) runs past the end") }
         let sub = ProtobufReader(bytes, from: index, to: index + Int(length))
@@ -84,7 +84,7 @@ struct ProtobufReader {
     }
 
     /// Reads a length-delimited field that must be valid UTF-8 text.
-    mutating func string() throws(MVTDecodingError) -> String {
+    public mutating func string() throws(MVTDecodingError) -> String {
         let sub = try lengthDelimited()
         guard let s = String(validating: sub.bytes[sub.index..<sub.end], as: UTF8.self) else {
             throw MVTDecodingError(.invalidUTF8, "string is not valid UTF-8")
@@ -93,7 +93,7 @@ struct ProtobufReader {
     }
 
     /// Reads a packed `repeated uint32` field; every element must fit in 32 bits.
-    mutating func packedUInt32() throws(MVTDecodingError) -> [UInt32] {
+    public mutating func packedUInt32() throws(MVTDecodingError) -> [UInt32] {
         var sub = try lengthDelimited()
         var out: [UInt32] = []
         while !sub.isAtEnd {
@@ -105,7 +105,7 @@ struct ProtobufReader {
     }
 
     /// Skips the payload of a field of wire type `wire` (used for extension ranges only).
-    mutating func skip(_ wire: WireType) throws(MVTDecodingError) {
+    public mutating func skip(_ wire: WireType) throws(MVTDecodingError) {
         switch wire {
         case .varint: _ = try varint()
         case .fixed64: _ = try fixed64()

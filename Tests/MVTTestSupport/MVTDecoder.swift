@@ -1,7 +1,7 @@
 /// Why a tile was refused, with a category tests can match on and a human-readable detail.
-struct MVTDecodingError: Error, Equatable, CustomStringConvertible {
+public struct MVTDecodingError: Error, Equatable, CustomStringConvertible {
     /// The category of the failure.
-    enum Kind: String, Sendable {
+    public enum Kind: String, Sendable {
         case truncated, malformedVarint, malformedField, invalidUTF8
         /// A field number or wire type the schema does not allow at this place.
         case unexpectedField
@@ -19,38 +19,49 @@ struct MVTDecodingError: Error, Equatable, CustomStringConvertible {
         case invalidGeometry
     }
 
-    var kind: Kind
-    var detail: String
+    public var kind: Kind
+    public var detail: String
 
-    init(_ kind: Kind, _ detail: String) {
+    public init(_ kind: Kind, _ detail: String) {
         self.kind = kind
         self.detail = detail
     }
 
-    var description: String { "\(kind.rawValue): \(detail)" }
+    public var description: String { "\(kind.rawValue): \(detail)" }
 }
 
 /// A strict decoder of Mapbox Vector Tile 2.1 protobuf (test support, written from the
 /// specification). `decode` checks the message structure; ``MVTGeometryDecoder`` interprets
 /// the command streams.
-enum MVTDecoder {
+public enum MVTDecoder {
     /// A decoded tile: the layers in file order.
-    struct Tile: Equatable {
-        var layers: [Layer] = []
+    public struct Tile: Equatable, Sendable {
+        public var layers: [Layer] = []
+
+        public init(layers: [Layer] = []) { self.layers = layers }
     }
 
     /// A decoded layer, as the fixtures' tile.json spell it (`extent` defaulted to 4096).
-    struct Layer: Equatable {
-        var version: UInt32
-        var name: String
-        var extent: UInt32
-        var keys: [String]
-        var values: [Value]
-        var features: [Feature]
+    public struct Layer: Equatable, Sendable {
+        public var version: UInt32
+        public var name: String
+        public var extent: UInt32
+        public var keys: [String]
+        public var values: [Value]
+        public var features: [Feature]
+
+        public init(version: UInt32, name: String, extent: UInt32, keys: [String], values: [Value], features: [Feature]) {
+            self.version = version
+            self.name = name
+            self.extent = extent
+            self.keys = keys
+            self.values = values
+            self.features = features
+        }
     }
 
     /// A typed attribute value: exactly one field of the `Value` message.
-    enum Value: Equatable {
+    public enum Value: Equatable, Sendable {
         case string(String)
         case float(Float)
         case double(Double)
@@ -61,21 +72,28 @@ enum MVTDecoder {
     }
 
     /// The `GeomType` enumeration.
-    enum GeomType: UInt32 {
+    public enum GeomType: UInt32, Sendable {
         case unknown = 0, point = 1, lineString = 2, polygon = 3
     }
 
     /// A decoded feature; `id` is nil when the field is absent.
-    struct Feature: Equatable {
-        var id: UInt64?
-        var tags: [UInt32]
-        var type: GeomType
-        var geometry: [UInt32]
+    public struct Feature: Equatable, Sendable {
+        public var id: UInt64?
+        public var tags: [UInt32]
+        public var type: GeomType
+        public var geometry: [UInt32]
+
+        public init(id: UInt64?, tags: [UInt32], type: GeomType, geometry: [UInt32]) {
+            self.id = id
+            self.tags = tags
+            self.type = type
+            self.geometry = geometry
+        }
     }
 
     /// Decodes a tile, refusing anything the specification or the fixtures call invalid
     /// at the message level.
-    static func decode(_ bytes: [UInt8]) throws(MVTDecodingError) -> Tile {
+    public static func decode(_ bytes: [UInt8]) throws(MVTDecodingError) -> Tile {
         var r = ProtobufReader(bytes)
         var tile = Tile()
         var names = Set<String>()
@@ -100,7 +118,7 @@ enum MVTDecoder {
 
     /// Decodes the message and interprets every feature's geometry: the whole-tile validity check.
     @discardableResult
-    static func decodeAndInterpret(_ bytes: [UInt8]) throws(MVTDecodingError) -> Tile {
+    public static func decodeAndInterpret(_ bytes: [UInt8]) throws(MVTDecodingError) -> Tile {
         let tile = try decode(bytes)
         for layer in tile.layers {
             for f in layer.features { _ = try MVTGeometryDecoder.interpret(f.type, f.geometry) }

@@ -1,0 +1,42 @@
+# The two set-up commands of the README: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := libgdal-dev libgeos-dev libproj-dev libsqlite3-dev libcairo2-dev zlib1g-dev pkg-config gdal-bin fonts-dejavu-core zip
+BENCH_PACKAGES := wrk
+DATA ?= data
+PORT ?= 8080
+
+.PHONY: deps deps-bench build release run test bench clean
+
+## Install the Debian packages that are missing (GDAL, GEOS, PROJ, SQLite, cairo, ...).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+deps-bench: deps
+	@dpkg -s $(BENCH_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BENCH_PACKAGES); }
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product layerserver
+
+## Build in release mode, load the demo data (first run only) and serve on http://127.0.0.1:$(PORT).
+run: release
+	.build/release/layerserver demo --data $(DATA) --port $(PORT)
+
+## Build and run every test.
+test: deps
+	swift build --build-tests
+	swift test --skip-build --disable-xctest
+
+## The benchmarks of bench/README.md (1M hydrants; takes several minutes).
+bench: release deps-bench
+	bench/run.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import LayerServer
+
+@Suite("Server configuration")
+struct ConfigurationTests {
+    @Test("flags win over environment, environment over the file, the file over defaults")
+    func precedence() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).json")
+        try #"{"host": "0.0.0.0", "port": 9000, "data": "/srv/file", "maximum-sensitivity": "restricted", "tile-cache-mb": 16}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let c = try await ServerConfiguration.load(overrides: ["port": "9100"], configFile: file.path,
+                                                   environment: ["LAYERSERVER_DATA": "/srv/env", "LAYERSERVER_PORT": "9050"])
+        #expect(c.port == 9100)
+        #expect(c.store.dataDirectory.path == "/srv/env")
+        #expect(c.host == "0.0.0.0")
+        #expect(c.access.maximumSensitivity == .restricted)
+        #expect(c.tileCacheBytes == 16 << 20)
+        let d = try await ServerConfiguration.load(overrides: [:], configFile: nil, environment: [:])
+        #expect(d.host == "127.0.0.1" && d.port == 8080 && d.access.maximumSensitivity == .open)
+        #expect(d.store.keepVersions == 5)
+    }
+
+    @Test("bad values are refused with the key named")
+    func badValues() async throws {
+        await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: ["port": "http"], configFile: nil, environment: [:]) }
+        await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: ["port": "70000"], configFile: nil, environment: [:]) }
+        await #expect(throws: StoreError.self) {
+            try await ServerConfiguration.load(overrides: [:], configFile: nil, environment: ["LAYERSERVER_MAXIMUM_SENSITIVITY": "secret"])
+        }
+        await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: [:], configFile: "/nonexistent.json", environment: [:]) }
+    }
+}

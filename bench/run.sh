@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Benchmarks of issue 2 on the 1M-hydrant layer. Writes bench/out/ (not in git) and prints the
+# numbers that go into bench/RESULTS.md. Run through `make bench` (release build, wrk installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.build/release/layerserver
+OUT=bench/out
+PORT=${PORT:-18181}
+COUNT=${COUNT:-1000000}
+DURATION=${DURATION:-20s}
+mkdir -p "$OUT"
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+
+echo "== machine"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "gdal: $(gdal-config --version)"
+
+SRC="$OUT/hydrants-$COUNT.gpkg"
+if [ ! -f "$SRC" ]; then
+  echo "== generate $COUNT hydrants"
+  t0=$(now); "$BIN" generate hydrants --count "$COUNT" --out "$SRC"; t1=$(now)
+  echo "generate: $(elapsed "$t0" "$t1") s"
+fi
+
+echo "== (a) import versus ogr2ogr -f GPKG (best of 3, fresh target each time)"
+best_ogr=999999; best_imp=999999
+for i in 1 2 3; do
+  rm -f "$OUT/ogr2ogr.gpkg"
+  t0=$(now); ogr2ogr -f GPKG "$OUT/ogr2ogr.gpkg" "$SRC"; t1=$(now)
+  o=$(elapsed "$t0" "$t1"); best_ogr=$(python3 -c "print(min($best_ogr, $o))")
+  rm -rf "$OUT/data"
+  t0=$(now); "$BIN" import "$SRC" --layer hydrants --owner bench --sensitivity open --data "$OUT/data" > "$OUT/import.txt"; t1=$(now)
+  m=$(elapsed "$t0" "$t1"); best_imp=$(python3 -c "print(min($best_imp, $m))")
+  echo "run $i: ogr2ogr $o s, layerserver import $m s"
+done
+echo "ogr2ogr best: $best_ogr s; import best: $best_imp s; ratio $(python3 -c "print(f'{$best_imp / $best_ogr:.2f}')")x"
+cat "$OUT/import.txt"
+
+echo "== tile lists"
+python3 bench/tiles.py "$SRC" "$OUT"
+
+serve() {  # serve CACHE_MB
+  "$BIN" serve --data "$OUT/data" --port "$PORT" --maximum-sensitivity confidential --tile-cache-mb "$1" > "$OUT/serve.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" > /dev/null && return 0; sleep 0.1; done
+  echo "server did not start"; cat "$OUT/serve.log"; exit 1
+}
+stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
+rss() { awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$SERVER/status"; }
+
+echo "== (b) uncached tiles per second (cache off; 2 wrk threads, 16 connections, $DURATION)"
+serve 0
+for list in all z14 z10 z16; do
+  echo "-- $list"
+  URLS="$OUT/tiles-$list.txt" wrk -t2 -c16 -d"$DURATION" -s bench/tiles.lua "http://127.0.0.1:$PORT" | grep -E "Requests/sec|Latency|Non-2xx|status"
+done
+echo "peak RSS (uncached run): $(rss)"
+stop
+
+echo "== (c) cached tiles per second (warm cache; 2 wrk threads, 64 connections, $DURATION)"
+serve 512
+URLS="$OUT/tiles-all.txt" wrk -t2 -c16 -d5s -s bench/tiles.lua "http://127.0.0.1:$PORT" > /dev/null
+URLS="$OUT/tiles-all.txt" wrk -t2 -c64 -d"$DURATION" -s bench/tiles.lua "http://127.0.0.1:$PORT" | grep -E "Requests/sec|Latency|Non-2xx|status"
+echo "peak RSS (cached run): $(rss)"
+
+echo "== largest tiles (gzip) per zoom, every tile over the Netherlands"
+python3 bench/sweep.py "http://127.0.0.1:$PORT" hydrants
+echo "peak RSS (whole session): $(rss)"
+stop
