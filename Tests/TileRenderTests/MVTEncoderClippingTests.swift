@@ -107,34 +107,66 @@ struct MVTEncoderClippingTests {
         }
     }
 
-    // MARK: Known spec deviations of Sutherland-Hodgman clipping (TileGeometry.clipRing)
+    // MARK: Ring validity after clipping (spec 4.3.4.4)
     //
-    // Spec 4.3.4.4: rings MUST NOT self-intersect or self-touch, and holes MUST be enclosed by
-    // their exterior. Clipping each ring on its own against the buffered square can join separate
-    // inside parts along the square's edge and lay a hole's cut edge on the exterior's. The
-    // artefacts lie on the buffer edge, outside the visible tile. When clipping is fixed these
-    // known issues stop reproducing and the tests fail: then drop the withKnownIssue wrappers.
+    // Rings MUST NOT self-intersect or self-touch, and holes MUST lie inside their exterior.
+    // Clipping each ring on its own (Sutherland-Hodgman) would join separate inside parts along
+    // the buffer edge and lay a hole's cut edge on the exterior's; the clipper splits and joins
+    // rings along the rectangle instead.
 
-    @Test("a concave polygon whose arms leave the buffer is clipped to a simple ring")
+    @Test("a concave polygon whose arms leave the buffer is clipped into simple rings")
     func concaveClipIsSimple() throws {
         // A U open at the top; its bottom bar lies beyond the buffered tile (tile y > 4160).
         let u = [Position(1000, 3000), Position(1000, -1000), Position(3000, -1000), Position(3000, 3000),
                  Position(2500, 3000), Position(2500, -500), Position(1500, -500), Position(1500, 3000), Position(1000, 3000)]
         let d = try #require(try encodeAndDecode([InputFeature(geometry: .polygon(Polygon(rings: [u])))]))
-        let ring = try #require(d.geometries[0].polygonList?.first?.first)
-        withKnownIssue("Sutherland-Hodgman joins the two arms along y = 4160 with overlapping edges (spec 4.3.4.4)") {
-            #expect(isSimpleRing(ring), "\(ring)")
+        let polygons = try #require(d.geometries[0].polygonList)
+        #expect(polygons.count == 2, "the two arms are two polygons: \(polygons)")
+        for poly in polygons {
+            #expect(poly.count == 1)
+            #expect(isSimpleRing(poly[0]), "\(poly[0])")
+            #expect(doubleArea(poly[0]) > 0)
         }
     }
 
-    @Test("a hole crossing the buffer edge stays off the exterior ring")
+    @Test("a hole crossing the buffer edge becomes a notch in the exterior")
     func holeAcrossBuffer() throws {
         let poly = Polygon(rings: [square(-10_000, -10_000, 14_000, 14_000), square(3000, 1000, 6000, 2000).reversed()])
         let d = try #require(try encodeAndDecode([InputFeature(geometry: .polygon(poly))]))
         let rings = try #require(d.geometries[0].polygonList?.first)
-        try #require(rings.count == 2)
-        withKnownIssue("the clipped hole and exterior share the edge x = 4160 (spec 4.3.4.4: holes enclosed by the exterior)") {
-            #expect(!ringsTouch(rings[0], rings[1]), "\(rings)")
+        #expect(rings.count == 1, "\(rings)")
+        #expect(isSimpleRing(rings[0]), "\(rings[0])")
+        #expect(doubleArea(rings[0]) > 0)
+    }
+
+    @Test("a polygon that surrounds the tile becomes the buffered tile; a hole that surrounds it leaves nothing")
+    func surrounding() throws {
+        let big = square(-50_000, -50_000, 50_000, 50_000)
+        let d = try #require(try encodeAndDecode([InputFeature(geometry: .polygon(Polygon(rings: [big])))]))
+        let ring = try #require(d.geometries[0].polygonList?.first?.first)
+        #expect(Set(ring) == [MVTPoint(-64, -64), MVTPoint(4160, -64), MVTPoint(4160, 4160), MVTPoint(-64, 4160)])
+        let holed = Polygon(rings: [big, square(-20_000, -20_000, 20_000, 20_000).reversed()])
+        #expect(try encodeAndDecode([InputFeature(geometry: .polygon(holed))]) == nil)
+    }
+
+    @Test("random concave polygons crossing the tile edge always give simple rings")
+    func randomConcave() throws {
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<300 {
+            // A star polygon centred near a tile edge.
+            let cx = rng.next(in: -500...4600), cy = rng.next(in: -500...4600)
+            let n = 5 + Int(rng.next() % 20)
+            var ring: [Position] = []
+            for k in 0..<n {
+                let a = Double(k) / Double(n) * 2 * .pi
+                let r = rng.next(in: 300...3000)
+                ring.append(Position(cx + cos(a) * r, cy + sin(a) * r))
+            }
+            ring.append(ring[0])
+            guard let d = try encodeAndDecode([InputFeature(geometry: .polygon(Polygon(rings: [ring])))]) else { continue }
+            for poly in d.geometries[0].polygonList ?? [] {
+                #expect(isSimpleRing(poly[0]), "\(poly[0])")
+            }
         }
     }
 }

@@ -19,6 +19,9 @@ public final class LayerImporter {
     let datasetOptions: DatasetOptions
     let logger: Logger
 
+    /// Page cache of the writer connection during an import, in KiB.
+    static let importCacheKiB = 512 * 1024
+
     /// Test hook: stop after the write phase, as if the process died before publishing.
     var stopBeforePublish = false
 
@@ -140,6 +143,10 @@ public final class LayerImporter {
         let preparation = FeaturePreparation(storageType: storageType, area: area, crs: crs)
         let columns = Self.columns(for: info.fields)
 
+        // A big page cache keeps the R-trees in memory until commit instead of spilling them
+        // to the WAL again and again (the writer connection only; readers keep the default).
+        try db.execute(sql: "PRAGMA cache_size = -\(Self.importCacheKiB)")
+
         // Claim the next version number and create the tables.
         let version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM ls_layer_version WHERE layer_id = ?",
                                         arguments: [request.layerID]) ?? 0) + 1
@@ -159,9 +166,13 @@ public final class LayerImporter {
         let columnList = (["fid", "geom"] + columns.map(\.name)).map(GeoPackageSchema.quote).joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
         let insertFeature = try SQLiteInsert(db, sql: "INSERT INTO \(GeoPackageSchema.quote(names.table)) (\(columnList)) VALUES (\(placeholders))")
-        let insertRTree = try SQLiteInsert(db, sql: "INSERT INTO \(GeoPackageSchema.quote(names.rtree)) VALUES (?, ?, ?, ?, ?)")
-        let insertThin = thinner == nil ? nil
-            : try SQLiteInsert(db, sql: "INSERT INTO \(GeoPackageSchema.quote(names.thin)) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        // Both R-trees are packed in one go after the features are in (RTreeBulkLoader).
+        var rtreeEntries = RTreeBulkLoader.Entries(dimensions: 2)
+        var thinEntries = RTreeBulkLoader.Entries(dimensions: 3)
+        if let n = info.featureCount {
+            rtreeEntries.reserve(n)
+            if thinner != nil { thinEntries.reserve(n) }
+        }
 
         var read = 0, fid: Int64 = 0, repaired = 0
         var storedTypes = Set<GeometryType>()
@@ -200,23 +211,12 @@ public final class LayerImporter {
                     }
                     try insertFeature.step()
                     let env = g.envelope!
-                    insertRTree.bind(1, fid)
-                    insertRTree.bind(2, env.minX)
-                    insertRTree.bind(3, env.maxX)
-                    insertRTree.bind(4, env.minY)
-                    insertRTree.bind(5, env.maxY)
-                    try insertRTree.step()
-                    if thinner != nil, let insertThin {
+                    rtreeEntries.append(id: fid, box: [env.minX, env.maxX, env.minY, env.maxY])
+                    if thinner != nil {
                         let anchor = Position((env.minX + env.maxX) / 2, (env.minY + env.maxY) / 2)
-                        let level = Double(thinner!.level(of: anchor))
-                        insertThin.bind(1, fid)
-                        insertThin.bind(2, anchor.x)
-                        insertThin.bind(3, anchor.x)
-                        insertThin.bind(4, anchor.y)
-                        insertThin.bind(5, anchor.y)
-                        insertThin.bind(6, level)
-                        insertThin.bind(7, level)
-                        try insertThin.step()
+                        let level = thinner!.level(of: anchor)
+                        thinEntries.append(id: fid, box: [anchor.x, anchor.x, anchor.y, anchor.y, Double(level), Double(level)],
+                                           key: Int32(level))
                     }
                     if extent == nil { extent = env } else { extent!.expand(env) }
                     checksum.add(fid: fid, blob: blob, attributes: feature.attributes)
@@ -232,6 +232,10 @@ public final class LayerImporter {
                 ? "contains no features; an empty version would hide the current one"
                 : "none of its \(read) features can be imported; first reason: \(rejectionList.first?.reason ?? "unknown")"
             throw StoreError(.invalidInput, why, context: fileName)
+        }
+        try RTreeBulkLoader(table: names.rtree, dimensions: 2).load(rtreeEntries, into: db)
+        if thinner != nil {
+            try RTreeBulkLoader(table: names.thin, dimensions: 3).load(thinEntries, into: db)
         }
         let extentWGS84 = try transformers.withTransformer(from: crs, to: .wgs84) { try $0.transformBounds(extent) }
         // A generic source layer whose features all turned out one type is declared as that type.

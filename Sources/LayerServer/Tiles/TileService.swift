@@ -120,7 +120,7 @@ public final class TileService: Sendable {
                 builder.add(id: row[0], geometry: projected, attributes: attributes)
             }
         }
-        return MVTEncoder.encode([builder])
+        return try MVTEncoder.encode([builder])
     }
 
     static func attribute(_ value: DatabaseValue, _ type: FieldType) -> AttributeValue {

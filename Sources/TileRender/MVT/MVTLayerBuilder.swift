@@ -173,17 +173,19 @@ public struct MVTLayerBuilder {
     }
 
     private func encodePolygon(_ polygon: Polygon, _ enc: inout CommandEncoder) {
-        guard let exterior = ring(polygon.exterior, exterior: true) else { return }
-        enc.ring(exterior)
-        for hole in polygon.interiors {
-            if let r = ring(hole, exterior: false) { enc.ring(r) }
+        let clipped = PolygonClipper(rect: clipRect).clip(polygon.rings.map { $0.map(toTile) })
+        for rings in clipped {
+            guard let exterior = ring(rings[0], exterior: true) else { continue }
+            enc.ring(exterior)
+            for hole in rings.dropFirst() {
+                if let r = ring(hole, exterior: false) { enc.ring(r) }
+            }
         }
     }
 
-    /// A ring clipped, simplified, snapped and oriented: exterior rings get a positive
+    /// A clipped ring simplified, snapped and oriented: exterior rings get a positive
     /// surveyor's area in tile coordinates (clockwise on screen), interior rings negative.
-    private func ring(_ positions: [Position], exterior: Bool) -> [GridPoint]? {
-        let clipped = TileGeometry.clipRing(positions.map(toTile), to: clipRect)
+    private func ring(_ clipped: [TilePoint], exterior: Bool) -> [GridPoint]? {
         guard clipped.count >= 3 else { return nil }
         let simple = TileGeometry.simplifyRing(clipped, tolerance: options.simplificationTolerance)
         guard var grid = TileGeometry.quantizeRing(simple) else { return nil }
@@ -222,10 +224,16 @@ public struct MVTLayerBuilder {
 /// Encodes finished layers into one tile.
 public enum MVTEncoder {
     /// The tile bytes (uncompressed protobuf). Empty when no layer has a feature.
-    public static func encode(_ layers: [MVTLayerBuilder]) -> [UInt8] {
+    /// - Throws: `TileRenderError(.duplicateLayerName)` when two layers with features share a name.
+    public static func encode(_ layers: [MVTLayerBuilder]) throws(TileRenderError) -> [UInt8] {
         var tile = ProtobufWriter()
+        var names = Set<String>()
         for l in layers {
-            if let m = l.encoded() { tile.message(3, m) }
+            guard let m = l.encoded() else { continue }
+            guard names.insert(l.name).inserted else {
+                throw TileRenderError(.duplicateLayerName, "two layers of one tile are named \"\(l.name)\"")
+            }
+            tile.message(3, m)
         }
         return tile.bytes
     }

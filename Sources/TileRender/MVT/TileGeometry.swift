@@ -79,62 +79,6 @@ enum TileGeometry {
         return (a, b)
     }
 
-    // MARK: Polygons
-
-    /// Clips a ring (open or closed) to `r` with Sutherland-Hodgman. The result is open
-    /// (no repeated closing point) and may be empty.
-    static func clipRing(_ ring: [TilePoint], to r: Rect) -> [TilePoint] {
-        var pts = ring
-        if pts.count > 1, pts.first == pts.last { pts.removeLast() }
-        guard pts.count >= 3 else { return [] }
-        // Quick accept: the whole ring inside.
-        if pts.allSatisfy(r.contains) { return pts }
-        for edge in 0..<4 {
-            guard !pts.isEmpty else { return [] }
-            var out: [TilePoint] = []
-            out.reserveCapacity(pts.count + 4)
-            var prev = pts[pts.count - 1]
-            var prevIn = inside(prev, edge, r)
-            for cur in pts {
-                let curIn = inside(cur, edge, r)
-                if curIn {
-                    if !prevIn { out.append(intersect(prev, cur, edge, r)) }
-                    out.append(cur)
-                } else if prevIn {
-                    out.append(intersect(prev, cur, edge, r))
-                }
-                prev = cur
-                prevIn = curIn
-            }
-            pts = out
-        }
-        return pts
-    }
-
-    @inline(__always)
-    private static func inside(_ p: TilePoint, _ edge: Int, _ r: Rect) -> Bool {
-        switch edge {
-        case 0: p.x >= r.minX
-        case 1: p.x <= r.maxX
-        case 2: p.y >= r.minY
-        default: p.y <= r.maxY
-        }
-    }
-
-    @inline(__always)
-    private static func intersect(_ a: TilePoint, _ b: TilePoint, _ edge: Int, _ r: Rect) -> TilePoint {
-        switch edge {
-        case 0, 1:
-            let x = edge == 0 ? r.minX : r.maxX
-            let t = (x - a.x) / (b.x - a.x)
-            return TilePoint(x: x, y: a.y + t * (b.y - a.y))
-        default:
-            let y = edge == 2 ? r.minY : r.maxY
-            let t = (y - a.y) / (b.y - a.y)
-            return TilePoint(x: a.x + t * (b.x - a.x), y: y)
-        }
-    }
-
     // MARK: Simplification
 
     /// Douglas-Peucker simplification with `tolerance` in tile units; keeps the end points.

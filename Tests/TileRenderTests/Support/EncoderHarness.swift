@@ -40,7 +40,7 @@ func encodeAndDecode(_ features: [InputFeature], fields: [String] = [], bounds: 
                      sourceLocation: SourceLocation = #_sourceLocation) throws -> DecodedLayer? {
     var builder = MVTLayerBuilder(name: name, fieldNames: fields, tileBounds: bounds, options: options)
     for f in features { builder.add(id: f.id, geometry: f.geometry, attributes: f.attributes) }
-    let bytes = MVTEncoder.encode([builder])
+    let bytes = try MVTEncoder.encode([builder])
     if bytes.isEmpty { return nil }
     let tile = try MVTDecoder.decode(bytes)
     let layer = try #require(tile.layers.count == 1 ? tile.layers[0] : nil, sourceLocation: sourceLocation)
