@@ -88,11 +88,17 @@ struct PolygonClipper {
 
     /// Position of a boundary point along the rectangle's perimeter, in the positive direction
     /// starting at (minX, minY).
+    /// The point is on the boundary up to rounding; the nearest edge decides (corners take the
+    /// edge that starts there, so each corner has one position).
     private func perimeter(_ p: TilePoint) -> Double {
-        if p.y == rect.minY && p.x < rect.maxX { return p.x - rect.minX }
-        if p.x == rect.maxX && p.y < rect.maxY { return width + (p.y - rect.minY) }
-        if p.y == rect.maxY && p.x > rect.minX { return width + height + (rect.maxX - p.x) }
-        return 2 * width + height + (rect.maxY - p.y)
+        let bottom = abs(p.y - rect.minY), right = abs(p.x - rect.maxX)
+        let top = abs(p.y - rect.maxY), left = abs(p.x - rect.minX)
+        let nearest = min(bottom, right, top, left)
+        let x = min(max(p.x, rect.minX), rect.maxX), y = min(max(p.y, rect.minY), rect.maxY)
+        if nearest == bottom { return x - rect.minX }
+        if nearest == right { return width + (y - rect.minY) }
+        if nearest == top { return width + height + (rect.maxX - x) }
+        return 2 * width + height + (rect.maxY - y)
     }
 
     /// Cuts a ring that has a vertex outside the rectangle into the pieces inside it.

@@ -22,6 +22,18 @@ enum TileGeometry {
         func contains(_ p: TilePoint) -> Bool {
             p.x >= minX && p.x <= maxX && p.y >= minY && p.y <= maxY
         }
+
+        /// A computed crossing point put exactly on the edge it lies on up to rounding, and
+        /// inside the rectangle.
+        func snap(_ p: TilePoint) -> TilePoint {
+            func s(_ v: Double, _ lo: Double, _ hi: Double) -> Double {
+                let eps = 1e-9 * max(1, abs(lo), abs(hi))
+                if abs(v - lo) <= eps { return lo }
+                if abs(v - hi) <= eps { return hi }
+                return min(max(v, lo), hi)
+            }
+            return TilePoint(x: s(p.x, minX, maxX), y: s(p.y, minY, maxY))
+        }
     }
 
     // MARK: Lines
@@ -74,8 +86,8 @@ enum TileGeometry {
                 }
             }
         }
-        let a = t0 == 0 ? p : TilePoint(x: p.x + t0 * dx, y: p.y + t0 * dy)
-        let b = t1 == 1 ? q : TilePoint(x: p.x + t1 * dx, y: p.y + t1 * dy)
+        let a = t0 == 0 ? p : r.snap(TilePoint(x: p.x + t0 * dx, y: p.y + t0 * dy))
+        let b = t1 == 1 ? q : r.snap(TilePoint(x: p.x + t1 * dx, y: p.y + t1 * dy))
         return (a, b)
     }
 
