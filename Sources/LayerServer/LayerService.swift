@@ -83,13 +83,32 @@ public final class LayerService: Sendable {
         public var isGzipped: Bool
     }
 
-    /// The ETag of a tile: changes with the layer version, the access class and the encoder settings.
+    /// The ETag of a tile: a digest of the layer version, its zoom limits, the access class
+    /// and the encoder settings (computed once per layer version), then the tile address.
+    /// Computed without rendering, so a matching If-None-Match costs no database work.
     public func etag(layer: Layer, tms: TileMatrixSet, tile: TileID) -> String {
-        let v = layer.current
-        let c = tiles.configuration
-        let input = "\(layer.id)|\(v.number)|\(v.checksum)|\(tms.id)|\(tile)|\(gate.accessClass)|mvt1|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)|\(layer.minZoom)|\(layer.maxZoom)"
-        let digest = SHA256.hash(data: Data(input.utf8))
-        return "\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+        let key = "\(layer.id)|\(layer.currentVersion)|\(layer.minZoom)|\(layer.maxZoom)"
+        let prefix = etagPrefixes.withLock { $0[key] } ?? {
+            let v = layer.current
+            let c = tiles.configuration
+            let input = "\(key)|\(v.checksum)|\(gate.accessClass)|mvt1|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)"
+            let hex = Self.hex(SHA256.hash(data: Data(input.utf8)).prefix(10))
+            etagPrefixes.withLock { $0[key] = hex }
+            return hex
+        }()
+        return "\"\(prefix)-\(tms.id == TileMatrixSet.webMercatorQuad.id ? "w" : "r")\(tile.z)-\(tile.row)-\(tile.col)\""
+    }
+
+    private let etagPrefixes = Mutex<[String: String]>([:])
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The tile, from the cache or rendered. The caller must have obtained `layer` through

@@ -11,8 +11,8 @@ public struct StoreConfiguration: Sendable, Hashable {
     /// How long a writer waits for another process's write transaction.
     public var busyTimeout: TimeInterval
 
-    /// Creates a configuration with the defaults: 5 versions kept, 8 readers, 120 s busy timeout.
-    public init(dataDirectory: URL, keepVersions: Int = 5, maximumReaders: Int = 8, busyTimeout: TimeInterval = 120) {
+    /// Creates a configuration with the defaults: 5 versions kept, 4 readers, 120 s busy timeout.
+    public init(dataDirectory: URL, keepVersions: Int = 5, maximumReaders: Int = 4, busyTimeout: TimeInterval = 120) {
         self.dataDirectory = dataDirectory
         self.keepVersions = keepVersions
         self.maximumReaders = maximumReaders

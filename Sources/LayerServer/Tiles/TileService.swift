@@ -91,47 +91,35 @@ public final class TileService: Sendable {
         let q = GeoPackageSchema.quote
         let columns = (["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }).joined(separator: ", ")
         var sql: String
-        var arguments: StatementArguments = [plan.sourceBox.maxX, plan.sourceBox.minX, plan.sourceBox.maxY, plan.sourceBox.minY]
+        var arguments = [plan.sourceBox.maxX, plan.sourceBox.minX, plan.sourceBox.maxY, plan.sourceBox.minY]
         if v.thinning != nil {
             sql = "SELECT \(columns) FROM \(q(names.thin)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
             if let level = plan.thinningLevel {
                 sql += " AND r.minl <= ?"
-                _ = arguments.append(contentsOf: [Double(level)])
+                arguments.append(Double(level))
             }
         } else {
             sql = "SELECT \(columns) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
         }
         var builder = MVTLayerBuilder(name: plan.layerID, fieldNames: fields.map(\.name), tileBounds: plan.tileBounds, options: mvt)
-        let statement = try db.cachedStatement(sql: sql)
+        let query = try SQLiteQuery(db, sql: sql)
         try transformers.withTransformer(from: v.crs, to: plan.tms.crs) { transformer in
-            let rows = try Row.fetchCursor(statement, arguments: arguments)
             var attributes: [AttributeValue] = []
             attributes.reserveCapacity(fields.count)
-            while let row = try rows.next() {
-                guard let geometry = try row.withUnsafeData(atIndex: 1, { data -> Geometry? in
-                    guard let data else { return nil }
-                    return try data.withUnsafeBytes { try GeoPackageBinary.decode($0).geometry }
-                }) else { continue }
+            try query.run(arguments) { row in
+                guard let blob = row.blob(1) else { return }
+                let geometry = try GeoPackageBinary.decode(blob).geometry
                 attributes.removeAll(keepingCapacity: true)
                 for (i, field) in fields.enumerated() {
-                    attributes.append(Self.attribute(row[i + 2] as DatabaseValue, field.type))
+                    attributes.append(row.attribute(Int32(i + 2), field.type))
                 }
                 let projected = try transformer.transform(geometry)
-                builder.add(id: row[0], geometry: projected, attributes: attributes)
+                builder.add(id: row.int64(0), geometry: projected, attributes: attributes)
             }
         }
         return try MVTEncoder.encode([builder])
     }
 
-    static func attribute(_ value: DatabaseValue, _ type: FieldType) -> AttributeValue {
-        switch value.storage {
-        case .null: return .null
-        case .int64(let n): return type == .bool ? .bool(n != 0) : .int(n)
-        case .double(let d): return .double(d)
-        case .string(let s): return .string(s)
-        case .blob(let b): return .blob([UInt8](b))
-        }
-    }
 }
 
 extension Envelope {

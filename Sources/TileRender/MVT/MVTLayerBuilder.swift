@@ -23,6 +23,12 @@ public struct MVTLayerBuilder {
     private var valueIndex: [AttributeValue: UInt32] = [:]
     private var values: [AttributeValue] = []
     private var features = ProtobufWriter()
+    /// Per field: values seen and values that were new. A field whose values are nearly all
+    /// distinct (ids, names) is no longer looked up for deduplication: hashing every value
+    /// would cost more than the few bytes it could save.
+    private var fieldSeen: [Int]
+    private var fieldNew: [Int]
+    private var fieldUnique: [Bool]
 
     /// Creates a builder for a tile whose bounds (in the CRS of the geometries) are `tileBounds`.
     /// `fieldNames` name the attribute values passed to ``add(id:geometry:attributes:)``, in order.
@@ -37,6 +43,9 @@ public struct MVTLayerBuilder {
         scaleY = extent / tileBounds.height
         let b = Double(options.buffer)
         clipRect = TileGeometry.Rect(minX: -b, minY: -b, maxX: extent + b, maxY: extent + b)
+        fieldSeen = Array(repeating: 0, count: fieldNames.count)
+        fieldNew = Array(repeating: 0, count: fieldNames.count)
+        fieldUnique = Array(repeating: false, count: fieldNames.count)
     }
 
     /// The tile bounds grown by the buffer, in the CRS of the geometries: the box to query features in.
@@ -106,12 +115,20 @@ public struct MVTLayerBuilder {
                 keyIndex[i] = k
             }
             let vi: UInt32
-            if let existing = valueIndex[v] {
+            if fieldUnique[i] {
+                vi = UInt32(values.count)
+                values.append(v)
+            } else if let existing = valueIndex[v] {
                 vi = existing
             } else {
                 vi = UInt32(values.count)
                 values.append(v)
                 valueIndex[v] = vi
+                fieldNew[i] += 1
+            }
+            if !fieldUnique[i] {
+                fieldSeen[i] += 1
+                if fieldSeen[i] >= 32, fieldNew[i] * 10 > fieldSeen[i] * 9 { fieldUnique[i] = true }
             }
             out.append(k)
             out.append(vi)

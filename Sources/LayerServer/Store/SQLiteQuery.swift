@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import GeoCore
+
+/// A cached SELECT stepped through the SQLite C API: the tile path's hot loop, where GRDB's
+/// row decoding would cost more than the read. Column values are read in place.
+///
+/// - Important: Use inside one GRDB read or write closure, on its connection's thread.
+struct SQLiteQuery {
+    private let statement: Statement
+
+    init(_ db: Database, sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+    }
+
+    /// One result row; valid only inside the `run` callback.
+    struct Row {
+        let handle: OpaquePointer
+
+        func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
+        func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
+
+        /// The bytes of a BLOB column, nil when NULL.
+        func blob(_ i: Int32) -> UnsafeRawBufferPointer? {
+            guard let p = sqlite3_column_blob(handle, i) else { return nil }
+            return UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, i)))
+        }
+
+        /// The column as an attribute value of the given field type.
+        func attribute(_ i: Int32, _ type: FieldType) -> AttributeValue {
+            switch sqlite3_column_type(handle, i) {
+            case SQLITE_NULL: return .null
+            case SQLITE_INTEGER:
+                let n = sqlite3_column_int64(handle, i)
+                return type == .bool ? .bool(n != 0) : .int(n)
+            case SQLITE_FLOAT: return .double(sqlite3_column_double(handle, i))
+            case SQLITE_TEXT:
+                guard let p = sqlite3_column_text(handle, i) else { return .null }
+                let n = Int(sqlite3_column_bytes(handle, i))
+                return .string(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self))
+            default:
+                return blob(i).map { .blob(Array($0)) } ?? .null
+            }
+        }
+    }
+
+    /// Binds `arguments` (doubles, in order), steps through every row, and resets.
+    func run(_ arguments: [Double], _ body: (Row) throws -> Void) throws {
+        let h = statement.sqliteStatement
+        sqlite3_reset(h)
+        sqlite3_clear_bindings(h)
+        defer { sqlite3_reset(h) }
+        for (i, a) in arguments.enumerated() { sqlite3_bind_double(h, Int32(i + 1), a) }
+        while true {
+            let rc = sqlite3_step(h)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else {
+                throw StoreError(.database, "query failed: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(h))))")
+            }
+            try body(Row(handle: h))
+        }
+    }
+}
