@@ -17,6 +17,8 @@ public final class LayerService: Sendable {
     public let cache: TileCache
     /// The access decision.
     public let gate: AccessGate
+    /// The gate's access class, part of every cache key and ETag.
+    let accessClass: String
     let logger: Logger
 
     struct Snapshot {
@@ -33,6 +35,7 @@ public final class LayerService: Sendable {
         self.tiles = tiles
         self.cache = cache
         self.gate = gate
+        self.accessClass = gate.accessClass
         self.logger = logger
         let generation = try store.catalogGeneration()
         let layers = try store.layers()
@@ -91,7 +94,7 @@ public final class LayerService: Sendable {
         let prefix = etagPrefixes.withLock { $0[key] } ?? {
             let v = layer.current
             let c = tiles.configuration
-            let input = "\(key)|\(v.checksum)|\(gate.accessClass)|mvt1|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)"
+            let input = "\(key)|\(v.checksum)|\(accessClass)|mvt1|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)"
             let hex = Self.hex(SHA256.hash(data: Data(input.utf8)).prefix(10))
             etagPrefixes.withLock { $0[key] = hex }
             return hex
@@ -114,7 +117,7 @@ public final class LayerService: Sendable {
     /// The tile, from the cache or rendered. The caller must have obtained `layer` through
     /// ``visibleLayer(_:)``.
     public func tile(layer: Layer, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
-        let key = TileCacheKey(accessClass: gate.accessClass, layerID: layer.id, version: layer.currentVersion,
+        let key = TileCacheKey(accessClass: accessClass, layerID: layer.id, version: layer.currentVersion,
                                tileMatrixSet: tms.id, tile: tile)
         var entry: CachedTile
         if let cached = cache.get(key) {

@@ -4,6 +4,7 @@ import GeoCore
 import Hummingbird
 import LayerServer
 import Logging
+import TileRender
 
 /// Flags shared by `serve` and `demo`.
 struct ServerOptions: ParsableArguments {
@@ -16,7 +17,7 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Highest layer sensitivity served: open, restricted or confidential (default open).")
     var maximumSensitivity: String?
 
-    @Option(name: .long, help: "Tile cache size in MB (default 256; 0 turns it off).")
+    @Option(name: .long, help: "Tile cache size in MB (default 128; 0 turns it off).")
     var tileCacheMb: Int?
 
     @Option(name: .long, help: "Base URL used in links, e.g. https://maps.example.nl.")
@@ -84,6 +85,7 @@ struct Demo: AsyncParsableCommand {
             if extra["maximum-sensitivity"] == nil { extra["maximum-sensitivity"] = "confidential" }
             let config = try await store.serverConfiguration(extra: extra)
             try prepare(config)
+            let tiles = try Self.exampleTiles()
             try await runServer(config, logger: logger) { base in
                 print("""
 
@@ -95,9 +97,7 @@ struct Demo: AsyncParsableCommand {
                   \(base)/collections/hydrants
                   \(base)/collections/hydrants/tiles/WebMercatorQuad/tilejson
                   \(base)/collections/hydrants/tiles/NetherlandsRDNewQuad/tilejson
-                  \(base)/collections/hydrants/tiles/WebMercatorQuad/14/5389/8414
-                  \(base)/collections/hydrants/tiles/NetherlandsRDNewQuad/10/572/308
-                  \(base)/collections/safety_regions/tiles/NetherlandsRDNewQuad/2/1/1
+                  \(tiles.map { "\(base)\($0)" }.joined(separator: "\n  "))
                   \(base)/tileMatrixSets/NetherlandsRDNewQuad
                   \(base)/health/ready
 
@@ -106,6 +106,21 @@ struct Demo: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// Tiles that hold demo data: hydrants around the Dam in Amsterdam (where the real BAG
+    /// address points are) in both grids, and the safety regions over the middle of the country.
+    static func exampleTiles() throws -> [String] {
+        let dam = Position(121_329.84, 487_357.11)
+        let damMercator = try Transformer(from: .rdNew, to: .webMercator).transform(dam)
+        func path(_ layer: String, _ tms: TileMatrixSet, _ p: Position, _ z: Int) -> String? {
+            tms.tile(containing: p, z: z).map { "/collections/\(layer)/tiles/\(tms.id)/\($0.z)/\($0.row)/\($0.col)" }
+        }
+        return [
+            path("hydrants", .webMercatorQuad, damMercator, 14),
+            path("hydrants", .netherlandsRDNewQuad, dam, 10),
+            path("safety_regions", .netherlandsRDNewQuad, Position(155_123, 463_321), 3),
+        ].compactMap { $0 }
     }
 
     /// GDAL work happens here, on the main thread, before the server starts.

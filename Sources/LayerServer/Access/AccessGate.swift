@@ -2,8 +2,14 @@
 public struct AccessDecision: Sendable, Hashable {
     /// Whether the layer may be seen.
     public var allowed: Bool
+    /// The layer's sensitivity and the ceiling it was compared with.
+    public var sensitivity: Sensitivity
+    public var ceiling: Sensitivity
+
     /// Why, in words a security reviewer can check.
-    public var reason: String
+    public var reason: String {
+        "layer sensitivity \(sensitivity.rawValue) is \(allowed ? "within" : "above") the server ceiling \(ceiling.rawValue)"
+    }
 }
 
 /// The one access decision every read path of this build goes through: catalog listings,
@@ -25,10 +31,7 @@ public struct AccessGate: Sendable, Hashable {
 
     /// Decides whether `layer` may be seen.
     public func decide(_ layer: Layer) -> AccessDecision {
-        if layer.sensitivity <= maximumSensitivity {
-            return AccessDecision(allowed: true, reason: "layer sensitivity \(layer.sensitivity.rawValue) is within the server ceiling \(maximumSensitivity.rawValue)")
-        }
-        return AccessDecision(allowed: false, reason: "layer sensitivity \(layer.sensitivity.rawValue) is above the server ceiling \(maximumSensitivity.rawValue)")
+        AccessDecision(allowed: layer.sensitivity <= maximumSensitivity, sensitivity: layer.sensitivity, ceiling: maximumSensitivity)
     }
 
     /// The access class: callers with the same class see the same layers, so they may share

@@ -13,7 +13,7 @@ import TileRender
 /// | `data` | `LAYERSERVER_DATA` | `./data` |
 /// | `maximum-sensitivity` | `LAYERSERVER_MAXIMUM_SENSITIVITY` | `open` |
 /// | `keep-versions` | `LAYERSERVER_KEEP_VERSIONS` | `5` |
-/// | `tile-cache-mb` | `LAYERSERVER_TILE_CACHE_MB` | `256` |
+/// | `tile-cache-mb` | `LAYERSERVER_TILE_CACHE_MB` | `128` |
 /// | `tile-buffer` | `LAYERSERVER_TILE_BUFFER` | `64` |
 /// | `simplification` | `LAYERSERVER_SIMPLIFICATION` | `4` |
 /// | `thinning-cells` | `LAYERSERVER_THINNING_CELLS` | `64` |
@@ -40,7 +40,7 @@ public struct ServerConfiguration: Sendable {
     /// Creates a configuration with the defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
                 access: AccessGate = AccessGate(), tiles: TileConfiguration = TileConfiguration(),
-                tileCacheBytes: Int = 256 << 20, publicURL: String? = nil, catalogPollInterval: Duration = .seconds(1)) {
+                tileCacheBytes: Int = 128 << 20, publicURL: String? = nil, catalogPollInterval: Duration = .seconds(1)) {
         self.host = host
         self.port = port
         self.store = store
@@ -94,7 +94,7 @@ public struct ServerConfiguration: Sendable {
             store: store,
             access: AccessGate(maximumSensitivity: sensitivity),
             tiles: TileConfiguration(mvt: mvt, cellsPerTile: try int("thinning-cells", 64, 4...1024)),
-            tileCacheBytes: try int("tile-cache-mb", 256, 0...65536) << 20,
+            tileCacheBytes: try int("tile-cache-mb", 128, 0...65536) << 20,
             publicURL: reader.string(forKey: "public-url"),
             catalogPollInterval: .milliseconds(try int("catalog-poll-seconds", 1, 1...3600) * 1000))
     }

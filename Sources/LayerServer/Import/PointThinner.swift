@@ -42,6 +42,14 @@ struct PointThinner {
         return lo
     }
 
+    /// Which leaves of the thinning R-tree a point of `level` goes to. The few points of the
+    /// coarse levels share leaves, and so do the finest levels; the levels in between, where most
+    /// points are, get leaves of their own. A tile query then reads the leaves of a handful of
+    /// groups instead of one per level, and low-zoom queries still skip the dense levels.
+    static func leafGroup(_ level: Int) -> Int32 {
+        Int32(min(max(level, 8), 16))
+    }
+
     /// The level to query for a tile whose width (in the grid's CRS units) is `width`, so
     /// that at most about `cellsPerTile`² points fall in the tile; nil means no thinning
     /// is needed at this resolution (show every point).

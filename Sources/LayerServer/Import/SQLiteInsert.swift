@@ -29,6 +29,18 @@ struct SQLiteInsert {
         }
     }
 
+    /// Binds bytes as a BLOB (copied by SQLite).
+    func bindBytes(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
+        sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count),
+                          unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+    }
+
+    /// Binds UTF-8 bytes as TEXT (copied by SQLite).
+    func bindText(_ index: Int32, _ utf8: UnsafeRawBufferPointer) {
+        let p = (utf8.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+        sqlite3_bind_text(handle, index, p, Int32(utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+    }
+
     func bind(_ index: Int32, _ s: String) {
         var s = s
         _ = s.withUTF8 { u in

@@ -27,6 +27,9 @@ public struct ThinningGrid: Codable, Sendable, Hashable {
     public var size: Double
     /// Finest level that was computed; points not representative at this level get `levels + 1`.
     public var levels: Int
+
+    /// The grid's square as an envelope.
+    public var frame: Envelope { Envelope(minX: originX, minY: originY, maxX: originX + size, maxY: originY + size) }
 }
 
 /// One stored version of a layer.

@@ -30,17 +30,17 @@ public final class LayerStore: Sendable {
         config.maximumReaderCount = configuration.maximumReaders
         config.prepareDatabase { db in
             GeoPackageFunctions.register(in: db)
-            // Tile reads walk R-tree and table pages at random: a 32 MB page cache per
+            // Tile reads walk R-tree and table pages at random: a 16 MB page cache per
             // connection keeps the hot ones. (Memory-mapping the file was faster but counts the
             // mapped file once per connection in the process's RSS.)
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             pool = try DatabasePool(path: configuration.databaseURL.path, configuration: config)
             try pool.write { db in try GeoPackageSchema.create(in: db) }
             // GDAL checks application_id in the main file's header before SQLite opens it;
             // a checkpoint moves the header out of the WAL.
-            try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         } catch {
             throw StoreError(.database, "cannot open the GeoPackage: \(error)", context: configuration.databaseURL.path)
         }

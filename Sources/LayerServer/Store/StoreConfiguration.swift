@@ -12,7 +12,7 @@ public struct StoreConfiguration: Sendable, Hashable {
     public var busyTimeout: TimeInterval
 
     /// Creates a configuration with the defaults: 5 versions kept, 4 readers, 120 s busy timeout.
-    public init(dataDirectory: URL, keepVersions: Int = 5, maximumReaders: Int = 4, busyTimeout: TimeInterval = 120) {
+    public init(dataDirectory: URL, keepVersions: Int = 5, maximumReaders: Int = 2, busyTimeout: TimeInterval = 120) {
         self.dataDirectory = dataDirectory
         self.keepVersions = keepVersions
         self.maximumReaders = maximumReaders

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import GeoCore
+import LayerServer
+import TileRender
+
+/// Renders a list of tiles in-process (no HTTP, no cache) and reports the rate: the part of
+/// the benchmark that measures the tile path itself.
+struct RenderTiles: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render-tiles",
+        abstract: "Render tiles from a list of /collections/{id}/tiles/{tms}/{z}/{row}/{col} paths and report tiles per second.")
+
+    @Argument(help: "File with one tile path per line.")
+    var list: String
+
+    @Option(name: .long, help: "Rounds over the list.")
+    var rounds: Int = 3
+
+    @Option(name: .long, help: "Concurrent renderers.")
+    var concurrency: Int = 1
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        do {
+            let config = try await store.serverConfiguration()
+            let transformers = TransformerPool()
+            let layerStore = try LayerStore(configuration: config.store)
+            let service = TileService(store: layerStore, transformers: transformers, configuration: config.tiles)
+            let layers = Dictionary(uniqueKeysWithValues: try layerStore.layers().map { ($0.id, $0) })
+            var jobs: [(Layer, TileMatrixSet, TileID)] = []
+            for line in try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n") {
+                let p = line.split(separator: "/").map(String.init)
+                guard p.count == 7, let layer = layers[p[1]], let tms = TileMatrixSet.named(p[3]),
+                      let z = Int(p[4]), let row = Int(p[5]), let col = Int(p[6]) else {
+                    throw ValidationError("cannot read tile path \(line)")
+                }
+                jobs.append((layer, tms, TileID(z: z, row: row, col: col)))
+            }
+            let started = ContinuousClock.now
+            var bytes = 0
+            for _ in 0..<rounds {
+                bytes += try await withThrowingTaskGroup(of: Int.self) { group in
+                    let perWorker = (jobs.count + concurrency - 1) / concurrency
+                    for w in 0..<concurrency {
+                        let slice = Array(jobs.dropFirst(w * perWorker).prefix(perWorker))
+                        group.addTask {
+                            var n = 0
+                            for (l, t, id) in slice { n += try await service.render(layer: l, tms: t, tile: id).count }
+                            return n
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+            }
+            let seconds = (ContinuousClock.now - started) / .seconds(1)
+            let tiles = jobs.count * rounds
+            print(String(format: "%d tiles in %.2f s: %.0f tiles/s, %.1f KB per tile", tiles, seconds, Double(tiles) / seconds, Double(bytes) / Double(tiles) / 1024))
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw fail(error)
+        }
+    }
+}
