@@ -46,15 +46,17 @@ public final class LayerService: Sendable {
     /// - Returns: True when the catalog changed.
     @discardableResult
     public func refreshCatalog() async throws -> Bool {
-        let generation = try await store.read { db in
-            Int(try String.fetchOne(db, sql: "SELECT value FROM ls_meta WHERE key = 'catalog_generation'") ?? "0") ?? 0
+        let known = snapshot.withLock { $0.generation }
+        // One read transaction: the generation and the layers it describes.
+        let fresh: (Int, [Layer])? = try await store.read { db in
+            let generation = Int(try String.fetchOne(db, sql: "SELECT value FROM ls_meta WHERE key = 'catalog_generation'") ?? "0") ?? 0
+            return generation == known ? nil : (generation, try LayerStore.loadLayers(db))
         }
-        guard generation != snapshot.withLock({ $0.generation }) else { return false }
-        let layers = try await store.read { db in try LayerStore.loadLayers(db) }
-        let fresh = Dictionary(uniqueKeysWithValues: layers.map { ($0.id, $0) })
+        guard let (generation, layers) = fresh else { return false }
+        let byID = Dictionary(uniqueKeysWithValues: layers.map { ($0.id, $0) })
         let changed: [String] = snapshot.withLock { s in
-            let ids = Set(s.layers.keys).union(fresh.keys).filter { s.layers[$0]?.currentVersion != fresh[$0]?.currentVersion }
-            s = Snapshot(generation: generation, layers: fresh)
+            let ids = Set(s.layers.keys).union(byID.keys).filter { s.layers[$0]?.currentVersion != byID[$0]?.currentVersion }
+            s = Snapshot(generation: generation, layers: byID)
             return Array(ids)
         }
         for id in changed { cache.removeAll(layerID: id) }
@@ -79,9 +81,8 @@ public final class LayerService: Sendable {
 
     // MARK: Tiles
 
-    /// A tile ready to send: its ETag and body (empty when the tile has no features).
+    /// A tile ready to send: its body (empty when the tile has no features).
     public struct TileResult: Sendable {
-        public var etag: String
         public var body: ByteBuffer
         public var isGzipped: Bool
     }
@@ -115,8 +116,21 @@ public final class LayerService: Sendable {
     }
 
     /// The tile, from the cache or rendered. The caller must have obtained `layer` through
-    /// ``visibleLayer(_:)``.
+    /// ``visibleLayer(_:)``. When the version it names was dropped meanwhile (another process
+    /// published and pruned it before this server's catalog caught up), the catalog is reloaded
+    /// and the current version served instead.
     public func tile(layer: Layer, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
+        do {
+            return try await cachedTile(layer: layer, tms: tms, tile: tile, gzip: gzip)
+        } catch {
+            guard try await refreshCatalog() else { throw error }
+            guard let fresh = visibleLayer(layer.id) else { throw StoreError(.notFound, "no layer \"\(layer.id)\"") }
+            guard fresh.currentVersion != layer.currentVersion else { throw error }
+            return try await cachedTile(layer: fresh, tms: tms, tile: tile, gzip: gzip)
+        }
+    }
+
+    private func cachedTile(layer: Layer, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
         let key = TileCacheKey(accessClass: accessClass, layerID: layer.id, version: layer.currentVersion,
                                tileMatrixSet: tms.id, tile: tile)
         var entry: CachedTile
@@ -124,16 +138,16 @@ public final class LayerService: Sendable {
             entry = cached
         } else {
             let bytes = try await tiles.render(layer: layer, tms: tms, tile: tile)
-            entry = CachedTile(etag: etag(layer: layer, tms: tms, tile: tile), body: ByteBuffer(bytes: bytes), gzipped: nil)
+            entry = CachedTile(body: ByteBuffer(bytes: bytes), gzipped: nil)
             cache.put(key, entry)
         }
         guard gzip, entry.body.readableBytes > 0 else {
-            return TileResult(etag: entry.etag, body: entry.body, isGzipped: false)
+            return TileResult(body: entry.body, isGzipped: false)
         }
-        if let gz = entry.gzipped { return TileResult(etag: entry.etag, body: gz, isGzipped: true) }
+        if let gz = entry.gzipped { return TileResult(body: gz, isGzipped: true) }
         let gz = try Compression.gzip(entry.body)
         entry.gzipped = gz
         cache.put(key, entry)
-        return TileResult(etag: entry.etag, body: gz, isGzipped: true)
+        return TileResult(body: gz, isGzipped: true)
     }
 }

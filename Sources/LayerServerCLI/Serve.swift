@@ -84,7 +84,9 @@ struct Demo: AsyncParsableCommand {
             var extra = server.overrides
             if extra["maximum-sensitivity"] == nil { extra["maximum-sensitivity"] = "confidential" }
             let config = try await store.serverConfiguration(extra: extra)
-            try prepare(config)
+            let fixtures = self.fixtures, hydrants = self.hydrants
+            // GDAL work runs on the blocking thread pool, not on the cooperative pool.
+            try await BlockingWork.run { try Self.prepare(config, fixtures: fixtures, hydrants: hydrants) }
             let tiles = try Self.exampleTiles()
             try await runServer(config, logger: logger) { base in
                 print("""
@@ -123,8 +125,8 @@ struct Demo: AsyncParsableCommand {
         ].compactMap { $0 }
     }
 
-    /// GDAL work happens here, on the main thread, before the server starts.
-    private func prepare(_ config: ServerConfiguration) throws {
+    /// Builds the demo data when the store is empty (GDAL: call it off the cooperative pool).
+    private static func prepare(_ config: ServerConfiguration, fixtures: String, hydrants: Int) throws {
         let store = try LayerStore(configuration: config.store)
         let reports = try DemoData.prepare(store: store, fixtures: URL(fileURLWithPath: fixtures), transformers: TransformerPool(),
                                            hydrants: hydrants) { print($0) }

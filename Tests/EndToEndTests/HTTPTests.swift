@@ -124,10 +124,18 @@ struct HTTPTests {
             let inflated = try compressed.decompress(with: .gzip())
             #expect(Array(inflated.readableBytesView) == plain.bytes)
             let etag = try #require(plain.headers[.eTag])
-            #expect(gz.headers[.eTag] == etag)
+            // The gzip form is another representation, with its own strong ETag.
+            let gzTag = try #require(gz.headers[.eTag])
+            #expect(gzTag != etag)
             let again = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag])
             #expect(again.status == .notModified)
             #expect(again.body.readableBytes == 0)
+            let againGz = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: gzTag, .acceptEncoding: "gzip"])
+            #expect(againGz.status == .notModified)
+            // gzip;q=0 means "not gzip".
+            let refused = try await client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"])
+            #expect(refused.headers[.contentEncoding] == nil)
+            #expect(refused.bytes == plain.bytes)
             let other = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: "\"something-else\""])
             #expect(other.status == .ok)
             // Open sea west of the coast: no hydrants.

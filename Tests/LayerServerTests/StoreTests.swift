@@ -93,8 +93,8 @@ struct StoreTests {
     func interruptedImport() async throws {
         let t = try TempStore()
         try await t.importFile(TestData.bag, layer: "a", sourceLayer: "ligplaatsen")
-        let importer = t.importer
-        importer.stopBeforePublish = true
+        let importer = LayerImporter(store: t.store, transformers: t.transformers, datasetOptions: .standard,
+                                     logger: .init(label: "test"), stopBeforePublish: true)
         let report = try await importer.runDetached(ImportRequest(file: TestData.bag, layerID: "a", sourceLayer: "verblijfsobjecten"))
         #expect(report.version == 2)
         #expect(try t.tables().contains("a_v2"))
@@ -149,5 +149,37 @@ struct StoreTests {
             #expect(e.description.contains("verblijfsobjecten"))
             #expect(e.description.contains("--source-layer"))
         }
+    }
+}
+
+@Suite("Import lock")
+struct ImportLockTests {
+    @Test("recovery leaves the pending version of a running import alone")
+    func recoveryWaitsForRunningImport() async throws {
+        let t = try TempStore()
+        try await t.importFile(TestData.bag, layer: "a", sourceLayer: "ligplaatsen")
+        let importer = LayerImporter(store: t.store, transformers: t.transformers, datasetOptions: .standard,
+                                     logger: .init(label: "test"), stopBeforePublish: true)
+        _ = try await importer.runDetached(ImportRequest(file: TestData.bag, layerID: "a", sourceLayer: "verblijfsobjecten"))
+        // Another import (here: this test) holds the lock: opening the store must not drop v2.
+        let lock = try #require(try ImportLock.acquire(in: t.directory, wait: false))
+        let other = try LayerStore(configuration: t.store.configuration)
+        #expect(try other.readSync { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ls_layer_version WHERE state = 'pending'") } == 1)
+        #expect(try ImportLock.acquire(in: t.directory, wait: false) == nil, "the lock is exclusive")
+        withExtendedLifetime(lock) {}
+        _ = consume lock
+        // Lock released (the import "died"): the next open cleans up.
+        let after = try LayerStore(configuration: t.store.configuration)
+        #expect(try after.readSync { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ls_layer_version WHERE state = 'pending'") } == 0)
+        #expect(try after.layer("a")?.currentVersion == 1)
+    }
+
+    @Test("a table of another tool named like a version table is not touched")
+    func foreignTablesSurvive() async throws {
+        let t = try TempStore()
+        try await t.importFile(TestData.bag, layer: "a", sourceLayer: "ligplaatsen")
+        try await t.store.pool.write { db in try db.execute(sql: "CREATE TABLE roads_v1 (id INTEGER PRIMARY KEY)") }
+        let reopened = try LayerStore(configuration: t.store.configuration)
+        #expect(try reopened.readSync { db in try db.tableExists("roads_v1") })
     }
 }

@@ -129,17 +129,32 @@ struct TileServiceTests {
         let open = TileCacheKey(accessClass: "ceiling:open", layerID: "a", version: 1, tileMatrixSet: "WebMercatorQuad", tile: tile)
         var restricted = open
         restricted.accessClass = "ceiling:restricted"
-        cache.put(restricted, CachedTile(etag: "\"x\"", body: ByteBuffer(bytes: [1, 2, 3]), gzipped: nil))
+        cache.put(restricted, CachedTile(body: ByteBuffer(bytes: [1, 2, 3]), gzipped: nil))
         #expect(cache.get(open) == nil)
         #expect(cache.get(restricted)?.body.readableBytes == 3)
         for i in 0..<200 {
             var k = open
             k.tile = TileID(z: 10, row: i, col: 0)
-            cache.put(k, CachedTile(etag: "", body: ByteBuffer(bytes: [UInt8](repeating: 0, count: 500)), gzipped: nil))
+            cache.put(k, CachedTile(body: ByteBuffer(bytes: [UInt8](repeating: 0, count: 500)), gzipped: nil))
         }
         #expect(cache.usage.bytes <= 10_000)
         cache.removeAll(layerID: "a")
         #expect(cache.usage.entries == 0)
+    }
+
+    @Test("absurd coordinates and latitudes never trap")
+    func robustness() throws {
+        #expect(ZoomEquivalence.webMercatorZoom(of: .netherlandsRDNewQuad, z: 5, latitude: 120) >= -64)
+        #expect(ZoomEquivalence.webMercatorZoom(of: .netherlandsRDNewQuad, z: 5, latitude: .nan) >= -64)
+        var b = MVTLayerBuilder(name: "x", fieldNames: [], tileBounds: Envelope(minX: 0, minY: 0, maxX: 100, maxY: 100))
+        let far = Position(1e308, 1e308)
+        let addedFar = b.add(id: 1, geometry: .point(far), attributes: [])
+        #expect(!addedFar)
+        b.add(id: 2, geometry: .lineString([Position(10, 10), far, Position(20, 20)]), attributes: [])
+        b.add(id: 3, geometry: .polygon(Polygon(rings: [[Position(10, 10), far, Position(20, 10), Position(10, 10)]])), attributes: [])
+        _ = try MVTDecoder.decodeAndInterpret(try MVTEncoder.encode([b]))
+        #expect(TileMatrixSet.webMercatorQuad.tile(containing: far, z: 10) == nil)
+        #expect(TileMatrixSet.webMercatorQuad.tileRange(covering: Envelope(minX: -1e308, minY: -1e308, maxX: 1e308, maxY: 1e308), z: 3) != nil)
     }
 
     @Test("the access gate hides layers above the ceiling")

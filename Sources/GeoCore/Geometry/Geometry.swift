@@ -93,20 +93,6 @@ public indirect enum Geometry: Hashable, Sendable {
         }
     }
 
-    /// Returns a geometry with every position replaced by `transform(position)`.
-    public func mapPositions(_ transform: (Position) throws -> Position) rethrows -> Geometry {
-        switch self {
-        case .point(let p): return .point(try p.map(transform))
-        case .lineString(let ps): return .lineString(try ps.map(transform))
-        case .multiPoint(let ps): return .multiPoint(try ps.map(transform))
-        case .polygon(let poly): return .polygon(Polygon(rings: try poly.rings.map { try $0.map(transform) }))
-        case .multiLineString(let ls): return .multiLineString(try ls.map { try $0.map(transform) })
-        case .multiPolygon(let polys):
-            return .multiPolygon(try polys.map { Polygon(rings: try $0.rings.map { try $0.map(transform) }) })
-        case .geometryCollection(let gs): return .geometryCollection(try gs.map { try $0.mapPositions(transform) })
-        }
-    }
-
     /// The number of positions in the geometry.
     public var positionCount: Int {
         var n = 0

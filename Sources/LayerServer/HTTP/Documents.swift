@@ -240,7 +240,7 @@ struct Documents {
             ?? tms.zoomRange
         let fields = Dictionary(uniqueKeysWithValues: v.fields.filter { $0.type != .blob }.map { ($0.name, Self.tileJSONType($0.type)) })
         let isWebMercator = tms.id == TileMatrixSet.webMercatorQuad.id
-        let centerZoom = min(max(zooms.lowerBound, zooms.lowerBound + 2), zooms.upperBound)
+        let centerZoom = min(zooms.lowerBound + 2, zooms.upperBound)
         return TileJSON(
             name: layer.title,
             description: "\(layer.title), owner \(layer.owner), version \(v.number) (\(v.featureCount) features)",
@@ -283,11 +283,10 @@ struct Documents {
 }
 
 /// Type erasure for heterogeneous JSON objects.
-struct AnyEncodable: Encodable, @unchecked Sendable {
-    // @unchecked Sendable: only ever wraps immutable value types built for one response.
-    private let encodeBody: (any Encoder) throws -> Void
+struct AnyEncodable: Encodable, Sendable {
+    private let encodeBody: @Sendable (any Encoder) throws -> Void
 
-    init<T: Encodable>(_ value: T) {
+    init<T: Encodable & Sendable>(_ value: T) {
         encodeBody = { try value.encode(to: $0) }
     }
 

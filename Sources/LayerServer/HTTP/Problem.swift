@@ -47,6 +47,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
+        } catch let error as StoreError where error.code == .notFound {
+            return try Problem.notFound(error.message).response(from: request, context: context)
         } catch let error as HTTPError {
             let detail = error.status == .notFound ? "no resource at \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
             return try Problem(error.status, error.status.reasonPhrase, detail: detail).response(from: request, context: context)

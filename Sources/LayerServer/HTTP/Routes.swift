@@ -37,11 +37,11 @@ struct Routes {
             return try json(documents(request).tileJSON(l, try tileMatrixSet(context)))
         }
         router.get("/collections/:layer/tiles/:tms/:z/:row/:col") { request, context in
-            try await tile(request, context, rowKey: "row", colKey: "col")
+            try await tile(request, context)
         }
         // XYZ alias: /xyz/{layer}/{tms}/{z}/{x}/{y}.mvt, x = column, y = row.
         router.get("/xyz/:layer/:tms/:z/:col/:row") { request, context in
-            try await tile(request, context, rowKey: "row", colKey: "col", stripExtension: true)
+            try await tile(request, context, rowHasExtension: true)
         }
         router.get("/tileMatrixSets") { request, _ in try json(documents(request).tileMatrixSets()) }
         router.get("/tileMatrixSets/:tms") { _, context in try json(try tileMatrixSet(context).document) }
@@ -63,7 +63,12 @@ struct Routes {
         if let publicURL {
             base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         } else {
-            base = "http://" + (request.head.authority ?? "localhost")
+            // Links echo the Host header only when it is a plain host[:port]; behind a proxy or
+            // TLS, configure public-url.
+            let authority = request.head.authority ?? ""
+            let plain = !authority.isEmpty && authority.count <= 255
+                && authority.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.:[]".contains($0)) }
+            base = "http://" + (plain ? authority : "localhost")
         }
         return Documents(base: base, transformers: transformers)
     }
@@ -92,7 +97,7 @@ struct Routes {
             }
             raw = raw[..<dot]
         }
-        guard let v = Int(raw), v >= 0, raw.allSatisfy(\.isASCII) else {
+        guard let v = Int(raw), v >= 0 else {
             throw Problem.badRequest("\(key) must be a non-negative whole number, got \"\(raw)\"")
         }
         return v
@@ -100,13 +105,12 @@ struct Routes {
 
     // MARK: Tiles
 
-    func tile(_ request: Request, _ context: BasicRequestContext, rowKey: String, colKey: String,
-              stripExtension: Bool = false) async throws -> Response {
+    func tile(_ request: Request, _ context: BasicRequestContext, rowHasExtension: Bool = false) async throws -> Response {
         // Validate the tile address before anything else touches it.
         let tms = try tileMatrixSet(context)
         let z = try integer(context, "z")
-        let row = try integer(context, rowKey, stripExtension: stripExtension && rowKey == "row")
-        let col = try integer(context, colKey)
+        let row = try integer(context, "row", stripExtension: rowHasExtension)
+        let col = try integer(context, "col")
         guard let matrix = tms.matrix(z) else {
             throw Problem.badRequest("tile matrix \(z) does not exist in \(tms.id); use \(tms.zoomRange.lowerBound)-\(tms.zoomRange.upperBound)")
         }
@@ -115,19 +119,37 @@ struct Routes {
         }
         let l = try layer(context)
         let id = TileID(z: z, row: row, col: col)
-        let etag = service.etag(layer: l, tms: tms, tile: id)
-        var headers: HTTPFields = [.eTag: etag, .cacheControl: "private, max-age=60", .vary: "Accept-Encoding"]
-        if let inm = request.headers[.ifNoneMatch], Self.matches(inm, etag) {
+        let acceptsGzip = Self.acceptsGzip(request.headers[values: .acceptEncoding])
+        // The gzip and identity forms are different representations: their strong ETags differ.
+        let plainTag = service.etag(layer: l, tms: tms, tile: id)
+        let gzipTag = String(plainTag.dropLast()) + "-gz\""
+        var headers: HTTPFields = [.cacheControl: "private, max-age=60", .vary: "Accept-Encoding"]
+        if let inm = request.headers[.ifNoneMatch], Self.matches(inm, acceptsGzip ? gzipTag : plainTag) || Self.matches(inm, plainTag) {
+            headers[.eTag] = Self.matches(inm, plainTag) ? plainTag : gzipTag
             return Response(status: .notModified, headers: headers)
         }
-        let acceptsGzip = request.headers[values: .acceptEncoding].contains { $0.lowercased().contains("gzip") }
         let result = try await service.tile(layer: l, tms: tms, tile: id, gzip: acceptsGzip)
         if result.body.readableBytes == 0 {
+            headers[.eTag] = plainTag
             return Response(status: .noContent, headers: headers)
         }
+        headers[.eTag] = result.isGzipped ? gzipTag : plainTag
         headers[.contentType] = Documents.mvtType
         if result.isGzipped { headers[.contentEncoding] = "gzip" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: result.body))
+    }
+
+    /// True when an Accept-Encoding header lists gzip (or *) with a non-zero quality.
+    static func acceptsGzip(_ values: [String]) -> Bool {
+        for value in values {
+            for item in value.split(separator: ",") {
+                let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                guard let coding = parts.first, coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
+                let q = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+                if q > 0 { return true }
+            }
+        }
+        return false
     }
 
     static func matches(_ ifNoneMatch: String, _ etag: String) -> Bool {
@@ -148,6 +170,8 @@ struct Routes {
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try Self.encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        // Documents list what this caller may see: never from a shared cache.
+        return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "private, max-age=10"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -13,7 +13,7 @@ import Logging
 ///
 /// - Important: `run` reads the file with GDAL on the calling thread and blocks it. Call it
 ///   from a dedicated thread or NIOThreadPool, never from the cooperative pool.
-public final class LayerImporter {
+public final class LayerImporter: Sendable {
     let store: LayerStore
     let transformers: TransformerPool
     let datasetOptions: DatasetOptions
@@ -23,15 +23,20 @@ public final class LayerImporter {
     static let importCacheKiB = 512 * 1024
 
     /// Test hook: stop after the write phase, as if the process died before publishing.
-    var stopBeforePublish = false
+    let stopBeforePublish: Bool
 
     /// Creates an importer.
-    public init(store: LayerStore, transformers: TransformerPool, datasetOptions: DatasetOptions = .standard,
-                logger: Logger = Logger(label: "layerserver.import")) {
+    public convenience init(store: LayerStore, transformers: TransformerPool, datasetOptions: DatasetOptions = .standard,
+                            logger: Logger = Logger(label: "layerserver.import")) {
+        self.init(store: store, transformers: transformers, datasetOptions: datasetOptions, logger: logger, stopBeforePublish: false)
+    }
+
+    init(store: LayerStore, transformers: TransformerPool, datasetOptions: DatasetOptions, logger: Logger, stopBeforePublish: Bool) {
         self.store = store
         self.transformers = transformers
         self.datasetOptions = datasetOptions
         self.logger = logger
+        self.stopBeforePublish = stopBeforePublish
     }
 
     /// Imports and publishes. `progress` is called every few thousand features.
@@ -48,6 +53,9 @@ public final class LayerImporter {
             throw StoreError(.invalidRequest, "zoom range \(minZoom)-\(maxZoom) is not valid: use 0 <= min <= max <= 24")
         }
 
+        // Held until the version is published, so that no other process's recovery removes it.
+        let lock = try ImportLock.acquire(in: store.configuration.dataDirectory, wait: true)
+        defer { withExtendedLifetime(lock) {} }
         var written = try writeVersion(request, progress: progress)
         written.report.seconds = Date().timeIntervalSince(started)
         if stopBeforePublish { return written.report }
@@ -136,7 +144,14 @@ public final class LayerImporter {
         let area: Envelope? = definition.areaOfUse.flatMap { aou in
             try? transformers.withTransformer(from: .wgs84, to: crs) { t in
                 let e = try t.transformBounds(aou)
-                return e.buffered(by: max(e.width, e.height) * 0.1)
+                var grown = e.buffered(by: max(e.width, e.height) * 0.1)
+                if definition.isGeographic {
+                    // Longitude and latitude have hard limits; growing past them would let
+                    // impossible coordinates in.
+                    grown = Envelope(minX: max(grown.minX, -180), minY: max(grown.minY, -90),
+                                     maxX: min(grown.maxX, 180), maxY: min(grown.maxY, 90))
+                }
+                return grown
             }
         }
         let storageType = FeaturePreparation.storageType(for: info.geometryType)
@@ -316,8 +331,11 @@ public final class LayerImporter {
         try store.withDatabaseError("publishing \(request.layerID) v\(version)") {
             try store.pool.write { db in
                 let now = LayerStore.timestamp(Date())
-                try db.execute(sql: "UPDATE ls_layer_version SET state = 'published' WHERE layer_id = ? AND version = ?",
+                try db.execute(sql: "UPDATE ls_layer_version SET state = 'published' WHERE layer_id = ? AND version = ? AND state = 'pending'",
                                arguments: [request.layerID, version])
+                guard db.changesCount == 1 else {
+                    throw StoreError(.database, "version \(version) of \(request.layerID) is no longer pending; it was not published")
+                }
                 try db.execute(sql: """
                     INSERT INTO ls_layer (id, title, owner, sensitivity, min_zoom, max_zoom, current_version, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -345,12 +363,6 @@ public final class LayerImporter {
                            arguments: [layerID, version])
         }
     }
-}
-
-extension LayerImporter: @unchecked Sendable {
-    // @unchecked Sendable: every stored property is immutable except the test hook
-    // `stopBeforePublish`, which tests set before any call; `run` keeps all GDAL state on the
-    // thread that calls it.
 }
 
 extension LayerImporter {

@@ -23,10 +23,11 @@ struct PointThinner {
     @inline(__always)
     private func cell(_ p: Position, level: Int) -> UInt64 {
         let n = Double(1 << level)
-        let maxIndex = (1 << level) - 1
-        let ix = min(max(Int(((p.x - grid.originX) / grid.size * n).rounded(.down)), 0), maxIndex)
-        let iy = min(max(Int(((p.y - grid.originY) / grid.size * n).rounded(.down)), 0), maxIndex)
-        return UInt64(ix) << 32 | UInt64(iy)
+        func index(_ v: Double, _ origin: Double) -> UInt64 {
+            let i = ((v - origin) / grid.size * n).rounded(.down)
+            return i.isFinite ? UInt64(min(max(i, 0), n - 1)) : 0
+        }
+        return index(p.x, grid.originX) << 32 | index(p.y, grid.originY)
     }
 
     /// The level of the next point, which is then recorded.
@@ -56,9 +57,9 @@ struct PointThinner {
     static func queryLevel(grid: ThinningGrid, tileWidth width: Double, cellsPerTile: Int) -> Int? {
         guard width > 0 else { return nil }
         let cell = width / Double(cellsPerTile)
-        let level = Int(log2(grid.size / cell).rounded(.down))
-        if level >= grid.levels { return nil }
-        return max(level, 0)
+        let level = log2(grid.size / cell).rounded(.down)
+        guard level.isFinite, level < Double(grid.levels) else { return nil }
+        return max(Int(level), 0)
     }
 }
 

@@ -30,17 +30,22 @@ public final class LayerStore: Sendable {
         config.maximumReaderCount = configuration.maximumReaders
         config.prepareDatabase { db in
             GeoPackageFunctions.register(in: db)
-            // Tile reads walk R-tree and table pages at random: a 16 MB page cache per
-            // connection keeps the hot ones. (Memory-mapping the file was faster but counts the
-            // mapped file once per connection in the process's RSS.)
+            // Tile reads walk R-tree and table pages: a 64 MB page cache per connection keeps
+            // the hot ones. (Memory-mapping the file counts the mapped file once per connection
+            // in the process's RSS.)
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             pool = try DatabasePool(path: configuration.databaseURL.path, configuration: config)
-            try pool.write { db in try GeoPackageSchema.create(in: db) }
-            // GDAL checks application_id in the main file's header before SQLite opens it;
-            // a checkpoint moves the header out of the WAL.
-            _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            // Only a new file is written to here: opening an existing store for reading (the
+            // server, `layers`) must not wait for an import's write transaction.
+            let exists = try pool.read { db in try db.tableExists("ls_meta") && db.tableExists("gpkg_contents") }
+            if !exists {
+                try pool.write { db in try GeoPackageSchema.create(in: db) }
+                // GDAL checks application_id in the main file's header before SQLite opens it;
+                // a checkpoint moves the header out of the WAL.
+                _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            }
         } catch {
             throw StoreError(.database, "cannot open the GeoPackage: \(error)", context: configuration.databaseURL.path)
         }
@@ -49,11 +54,22 @@ public final class LayerStore: Sendable {
 
     // MARK: Recovery
 
-    /// Drops pending versions and orphaned version tables. Runs at every open.
+    /// Drops pending versions and orphaned version tables of layers the store knows. Runs at
+    /// every open, but only writes when there is something to remove and no import is running
+    /// (the import lock is free).
     /// - Returns: The names of the tables that were dropped.
     @discardableResult
     func recover() throws -> [String] {
-        try withDatabaseError("recovering interrupted imports") {
+        let needed = try withDatabaseError("looking for interrupted imports") {
+            try pool.read { db in try Self.leftovers(db) }
+        }
+        guard needed else { return [] }
+        guard let lock = try ImportLock.acquire(in: configuration.dataDirectory, wait: false) else {
+            logger.info("an import is running; its pending version is left alone")
+            return []
+        }
+        defer { withExtendedLifetime(lock) {} }
+        return try withDatabaseError("recovering interrupted imports") {
             try pool.write { db -> [String] in
                 var dropped: [String] = []
                 let pending = try Row.fetchAll(db, sql: "SELECT layer_id, version, table_name FROM ls_layer_version WHERE state = 'pending'")
@@ -66,19 +82,15 @@ public final class LayerStore: Sendable {
                 }
                 let known = Set(try String.fetchAll(db, sql: "SELECT table_name FROM ls_layer_version"))
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-                for name in tables where VersionTables.isVersionTableName(name) && !known.contains(name) {
+                for name in try Self.orphanVersionTables(db, tables: tables, known: known) {
                     try GeoPackageSchema.dropVersionTables(VersionTables(table: name), in: db)
                     dropped.append(name)
                 }
                 // Thinning and R-tree tables whose feature table is gone.
                 let all = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
                 for name in all {
-                    var base: String?
-                    if name.hasPrefix("ls_thin_") { base = String(name.dropFirst("ls_thin_".count)) }
-                    if name.hasPrefix("rtree_"), name.hasSuffix("_geom") {
-                        base = String(name.dropFirst("rtree_".count).dropLast("_geom".count))
-                    }
-                    if let base, VersionTables.isVersionTableName(base), !known.contains(base) {
+                    if let base = Self.auxiliaryBase(name), VersionTables.isVersionTableName(base),
+                       !known.contains(base), !all.contains(base) {
                         try db.execute(sql: "DROP TABLE IF EXISTS \(GeoPackageSchema.quote(name))")
                         dropped.append(name)
                     }
@@ -90,6 +102,36 @@ public final class LayerStore: Sendable {
                 return dropped
             }
         }
+    }
+
+    /// True when a pending version or an orphaned version table is in the file.
+    static func leftovers(_ db: Database) throws -> Bool {
+        if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ls_layer_version WHERE state = 'pending'") ?? 0 > 0 { return true }
+        let known = Set(try String.fetchAll(db, sql: "SELECT table_name FROM ls_layer_version"))
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if try !orphanVersionTables(db, tables: tables, known: known).isEmpty { return true }
+        return tables.contains { name in
+            guard let base = auxiliaryBase(name) else { return false }
+            return VersionTables.isVersionTableName(base) && !known.contains(base) && !tables.contains(base)
+        }
+    }
+
+    /// Version tables (`<layer>_v<n>`) with no version row, for layers the store knows: a table
+    /// someone else added to the GeoPackage under a name of that shape is left alone.
+    static func orphanVersionTables(_ db: Database, tables: [String], known: Set<String>) throws -> [String] {
+        let layerIDs = Set(try String.fetchAll(db, sql: "SELECT id FROM ls_layer UNION SELECT layer_id FROM ls_layer_version"))
+        return tables.filter { name in
+            guard VersionTables.isVersionTableName(name), !known.contains(name),
+                  let r = name.range(of: "_v", options: .backwards) else { return false }
+            return layerIDs.contains(String(name[..<r.lowerBound]))
+        }
+    }
+
+    /// The feature table an R-tree or thinning table belongs to.
+    static func auxiliaryBase(_ name: String) -> String? {
+        if name.hasPrefix("ls_thin_") { return String(name.dropFirst("ls_thin_".count)) }
+        if name.hasPrefix("rtree_"), name.hasSuffix("_geom") { return String(name.dropFirst("rtree_".count).dropLast("_geom".count)) }
+        return nil
     }
 
     // MARK: Catalog

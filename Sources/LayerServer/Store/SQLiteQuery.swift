@@ -18,7 +18,6 @@ struct SQLiteQuery {
     struct Row {
         let handle: OpaquePointer
 
-        func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
         func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
 
         /// The bytes of a BLOB column, nil when NULL.

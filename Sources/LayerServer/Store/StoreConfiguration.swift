@@ -11,7 +11,8 @@ public struct StoreConfiguration: Sendable, Hashable {
     /// How long a writer waits for another process's write transaction.
     public var busyTimeout: TimeInterval
 
-    /// Creates a configuration with the defaults: 5 versions kept, 4 readers, 120 s busy timeout.
+    /// Creates a configuration with the defaults: 5 versions kept, 2 readers (one per core of the
+    /// target machine; each keeps a 64 MB page cache), 120 s busy timeout.
     public init(dataDirectory: URL, keepVersions: Int = 5, maximumReaders: Int = 2, busyTimeout: TimeInterval = 120) {
         self.dataDirectory = dataDirectory
         self.keepVersions = keepVersions

@@ -15,7 +15,6 @@ public struct TileCacheKey: Hashable, Sendable {
 
 /// A cached tile: the MVT bytes and, once a client asked for it, their gzip form.
 public struct CachedTile: Sendable {
-    public var etag: String
     public var body: ByteBuffer
     public var gzipped: ByteBuffer?
 
@@ -77,8 +76,10 @@ public final class TileCache: Sendable {
     /// Drops every tile of a layer (all versions and access classes), e.g. after a publish.
     public func removeAll(layerID: String) {
         state.withLock { s in
-            for (k, v) in s.young where k.layerID == layerID { s.young[k] = nil; s.youngBytes -= v.cost }
-            for (k, v) in s.old where k.layerID == layerID { s.old[k] = nil; s.oldBytes -= v.cost }
+            s.young = s.young.filter { $0.key.layerID != layerID }
+            s.old = s.old.filter { $0.key.layerID != layerID }
+            s.youngBytes = s.young.values.reduce(0) { $0 + $1.cost }
+            s.oldBytes = s.old.values.reduce(0) { $0 + $1.cost }
         }
     }
 

@@ -35,20 +35,12 @@ public final class TileService: Sendable {
 
     /// The MVT bytes (not compressed) of `tile` for the current version of `layer`; empty when
     /// the tile holds no features of it. The caller has already decided that the caller may see it.
+    ///
+    /// All C work (PROJ, SQLite) runs on a GRDB reader thread, not on the cooperative pool.
     public func render(layer: Layer, tms: TileMatrixSet, tile: TileID) async throws -> [UInt8] {
-        guard let plan = try plan(layer: layer, tms: tms, tile: tile) else { return [] }
-        let transformers = self.transformers
-        let mvt = configuration.mvt
-        return try await store.read { db in
-            try Self.execute(plan, db: db, transformers: transformers, mvt: mvt)
-        }
-    }
-
-    /// The same as ``render(layer:tms:tile:)``, blocking the calling thread.
-    public func renderSync(layer: Layer, tms: TileMatrixSet, tile: TileID) throws -> [UInt8] {
-        guard let plan = try plan(layer: layer, tms: tms, tile: tile) else { return [] }
-        return try store.readSync { db in
-            try Self.execute(plan, db: db, transformers: transformers, mvt: configuration.mvt)
+        try await store.read { db in
+            guard let plan = try self.plan(layer: layer, tms: tms, tile: tile) else { return [] }
+            return try Self.execute(plan, db: db, transformers: self.transformers, mvt: self.configuration.mvt)
         }
     }
 
@@ -71,7 +63,7 @@ public final class TileService: Sendable {
         let sourceBox: Envelope
         do {
             sourceBox = try transformers.withTransformer(from: tms.crs, to: version.crs) { try $0.transformBounds(query) }
-        } catch {
+        } catch let e as GeoError where e.code == .transform {
             // The tile lies outside the domain of the layer's CRS: nothing of the layer is in it.
             return nil
         }
@@ -113,7 +105,9 @@ public final class TileService: Sendable {
                 for (i, field) in fields.enumerated() {
                     attributes.append(row.attribute(Int32(i + 2), field.type))
                 }
-                let projected = try transformer.transform(geometry)
+                // A feature that cannot be brought into the tile's CRS (outside its domain) is
+                // left out of this tile; the rest of the tile is still served.
+                guard let projected = try? transformer.transform(geometry) else { return }
                 builder.add(id: row.int64(0), geometry: projected, attributes: attributes)
             }
         }

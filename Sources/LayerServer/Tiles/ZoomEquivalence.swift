@@ -11,8 +11,10 @@ public enum ZoomEquivalence {
         if tms.id == TileMatrixSet.webMercatorQuad.id { return z }
         guard let matrix = tms.matrix(z) else { return z }
         let groundCell = matrix.cellSize * tms.metersPerUnit
-        let wm = TileMatrixSet.webMercatorQuad.cellSizeAtZoomZero * cos(latitude * .pi / 180)
-        return Int(log2(wm / groundCell).rounded())
+        let lat = latitude.isFinite ? min(max(latitude, -85), 85) : 0
+        let wm = TileMatrixSet.webMercatorQuad.cellSizeAtZoomZero * cos(lat * .pi / 180)
+        let level = log2(wm / groundCell).rounded()
+        return level.isFinite ? Int(min(max(level, -64), 64)) : z
     }
 
     /// The levels of `tms` equivalent to WebMercatorQuad levels `minZoom...maxZoom` at `latitude`.

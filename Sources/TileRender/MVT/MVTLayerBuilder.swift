@@ -144,16 +144,15 @@ public struct MVTLayerBuilder {
         case .point(let p):
             guard let p else { return nil }
             let t = toTile(p)
-            guard clipRect.contains(t) else { return nil }
-            enc.moveTo([GridPoint(x: Int32(t.x.rounded()), y: Int32(t.y.rounded()))])
+            guard clipRect.contains(t), let g = TileGeometry.grid(t) else { return nil }
+            enc.moveTo([g])
             return (1, enc.commands)
         case .multiPoint(let ps):
             var seen = Set<GridPoint>()
             var grid: [GridPoint] = []
             for p in ps {
                 let t = toTile(p)
-                guard clipRect.contains(t) else { continue }
-                let q = GridPoint(x: Int32(t.x.rounded()), y: Int32(t.y.rounded()))
+                guard clipRect.contains(t), let q = TileGeometry.grid(t) else { continue }
                 if seen.insert(q).inserted { grid.append(q) }
             }
             guard !grid.isEmpty else { return nil }

@@ -44,11 +44,6 @@ struct ProtobufWriter {
         withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func float(_ field: Int, _ v: Float) {
-        key(field, .fixed32)
-        withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
     mutating func string(_ field: Int, _ s: String) {
         var s = s
         s.withUTF8 { utf8 in

@@ -69,6 +69,7 @@ enum TileGeometry {
 
     /// Liang-Barsky clipping of one segment; nil when it misses the rectangle.
     static func clipSegment(_ p: TilePoint, _ q: TilePoint, _ r: Rect) -> (TilePoint, TilePoint)? {
+        guard p.x.isFinite, p.y.isFinite, q.x.isFinite, q.y.isFinite else { return nil }
         let dx = q.x - p.x, dy = q.y - p.y
         var t0 = 0.0, t1 = 1.0
         let checks: [(Double, Double)] = [(-dx, p.x - r.minX), (dx, r.maxX - p.x), (-dy, p.y - r.minY), (dy, r.maxY - p.y)]
@@ -151,15 +152,25 @@ enum TileGeometry {
 
     // MARK: Quantisation and orientation
 
-    /// Rounds to the grid and drops consecutive duplicates.
+    /// Rounds to the grid and drops consecutive duplicates. Points that are not finite or lie
+    /// outside the Int32 grid (only possible for corrupt input; clipping keeps the rest within
+    /// the buffer) are dropped rather than trapping.
     static func quantize(_ pts: [TilePoint]) -> [GridPoint] {
         var out: [GridPoint] = []
         out.reserveCapacity(pts.count)
         for p in pts {
-            let g = GridPoint(x: Int32(p.x.rounded()), y: Int32(p.y.rounded()))
+            guard let g = grid(p) else { continue }
             if out.last != g { out.append(g) }
         }
         return out
+    }
+
+    /// The grid point of a tile point, nil when it is not finite or beyond the Int32 range.
+    @inline(__always)
+    static func grid(_ p: TilePoint) -> GridPoint? {
+        let x = p.x.rounded(), y = p.y.rounded()
+        guard x.isFinite, y.isFinite, abs(x) < 2e9, abs(y) < 2e9 else { return nil }
+        return GridPoint(x: Int32(x), y: Int32(y))
     }
 
     /// Rounds an open ring to the grid, drops repeated points (also the closing one) and

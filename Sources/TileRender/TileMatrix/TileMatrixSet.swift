@@ -111,28 +111,24 @@ public struct TileMatrixSet: Hashable, Sendable, Identifiable {
     /// A position on a shared edge belongs to the tile right of and below it.
     public func tile(containing p: Position, z: Int) -> TileID? {
         guard let m = matrix(z) else { return nil }
-        let col = Int(((p.x - pointOfOrigin.x) / m.tileSpanX).rounded(.down))
-        let row = Int(((pointOfOrigin.y - p.y) / m.tileSpanY).rounded(.down))
-        let t = TileID(z: z, row: row, col: col)
-        return contains(t) ? t : nil
+        let c = ((p.x - pointOfOrigin.x) / m.tileSpanX).rounded(.down)
+        let r = ((pointOfOrigin.y - p.y) / m.tileSpanY).rounded(.down)
+        guard c >= 0, r >= 0, c < Double(m.matrixWidth), r < Double(m.matrixHeight) else { return nil }
+        return TileID(z: z, row: Int(r), col: Int(c))
     }
 
     /// The rows and columns of zoom `z` that intersect `e`, clamped to the matrix.
     public func tileRange(covering e: Envelope, z: Int) -> (rows: ClosedRange<Int>, cols: ClosedRange<Int>)? {
         guard let m = matrix(z) else { return nil }
-        func clamp(_ v: Double, _ hi: Int) -> Int { Swift.max(0, Swift.min(hi - 1, Int(v.rounded(.down)))) }
+        func clamp(_ v: Double, _ hi: Int) -> Int {
+            guard v.isFinite else { return v > 0 ? hi - 1 : 0 }
+            return Int(Swift.max(0, Swift.min(Double(hi - 1), v.rounded(.down))))
+        }
         let c0 = clamp((e.minX - pointOfOrigin.x) / m.tileSpanX, m.matrixWidth)
         let c1 = clamp((e.maxX - pointOfOrigin.x) / m.tileSpanX, m.matrixWidth)
         let r0 = clamp((pointOfOrigin.y - e.maxY) / m.tileSpanY, m.matrixHeight)
         let r1 = clamp((pointOfOrigin.y - e.minY) / m.tileSpanY, m.matrixHeight)
         return (r0...r1, c0...c1)
-    }
-
-    /// The zoom level whose cell size is closest to `cellSize` (in CRS units), clamped to the set.
-    public func zoom(closestToCellSize cellSize: Double) -> Int {
-        guard cellSize > 0, cellSize.isFinite else { return zoomRange.upperBound }
-        let z = (log2(cellSizeAtZoomZero / cellSize)).rounded()
-        return Swift.min(zoomRange.upperBound, Swift.max(zoomRange.lowerBound, Int(z)))
     }
 
     public static func == (a: TileMatrixSet, b: TileMatrixSet) -> Bool { a.id == b.id }
