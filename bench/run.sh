@@ -51,6 +51,11 @@ serve() {  # serve CACHE_MB
 stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
 rss() { awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$SERVER/status"; }
 
+echo "== tile path without HTTP (render-tiles: in-process, one renderer, no cache)"
+for list in z14 all; do
+  echo -n "$list: "; "$BIN" render-tiles "$OUT/tiles-$list.txt" --data "$OUT/data" --rounds 3
+done
+
 echo "== (b) uncached tiles per second (cache off; 2 wrk threads, 16 connections, $DURATION)"
 serve 0
 for list in all z10 z14 z14 z14 z16; do
