@@ -57,6 +57,7 @@ struct Serve: AsyncParsableCommand {
             let config = try await store.serverConfiguration(extra: server.overrides)
             try await runServer(config, logger: logger) { base in
                 print("layerserver listening on \(base) (data: \(config.store.dataDirectory.path), serving up to \(config.access.maximumSensitivity.rawValue))")
+                fflush(nil)
             }
         } catch {
             throw fail(error)
@@ -104,6 +105,7 @@ struct Demo: AsyncParsableCommand {
                   \(base)/health/ready
 
                 """)
+                fflush(nil)
             }
         } catch {
             throw fail(error)
@@ -129,7 +131,7 @@ struct Demo: AsyncParsableCommand {
     private static func prepare(_ config: ServerConfiguration, fixtures: String, hydrants: Int) throws {
         let store = try LayerStore(configuration: config.store)
         let reports = try DemoData.prepare(store: store, fixtures: URL(fileURLWithPath: fixtures), transformers: TransformerPool(),
-                                           hydrants: hydrants) { print($0) }
+                                           hydrants: hydrants) { print($0); fflush(nil) }
         if reports.isEmpty { print("using the existing data in \(config.store.dataDirectory.path)") }
     }
 }
