@@ -49,7 +49,7 @@ public final class LayerService: Sendable {
         let known = snapshot.withLock { $0.generation }
         // One read transaction: the generation and the layers it describes.
         let fresh: (Int, [Layer])? = try await store.read { db in
-            let generation = Int(try String.fetchOne(db, sql: "SELECT value FROM ls_meta WHERE key = 'catalog_generation'") ?? "0") ?? 0
+            let generation = try LayerStore.generation(db)
             return generation == known ? nil : (generation, try LayerStore.loadLayers(db))
         }
         guard let (generation, layers) = fresh else { return false }

@@ -39,6 +39,9 @@ public struct Envelope: Hashable, Sendable, Codable {
         Envelope(minX: minX - d, minY: minY - d, maxX: maxX + d, maxY: maxY + d)
     }
 
+    /// The centre of the box.
+    public var center: Position { Position((minX + maxX) / 2, (minY + maxY) / 2) }
+
     public var width: Double { maxX - minX }
     public var height: Double { maxY - minY }
 

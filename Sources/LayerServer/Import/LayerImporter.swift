@@ -288,7 +288,7 @@ public final class LayerImporter: Sendable {
         let digest = checksum.finish()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let fieldsJSON = String(decoding: try encoder.encode(columns.map { Field(name: $0.name, type: $0.type) }), as: UTF8.self)
+        let fieldsJSON = String(decoding: try encoder.encode(columns), as: UTF8.self)
         let thinningJSON = try thinner.map { String(decoding: try encoder.encode($0.grid), as: UTF8.self) }
         try db.execute(sql: """
             INSERT INTO ls_layer_version (layer_id, version, state, table_name, created_at, checksum, feature_count,
@@ -309,7 +309,7 @@ public final class LayerImporter: Sendable {
     }
 
     /// Column names as stored: `fid` and `geom` are taken, names are unique case-insensitively.
-    static func columns(for fields: [Field]) -> [GeoPackageSchema.Column] {
+    static func columns(for fields: [Field]) -> [Field] {
         var used: Set<String> = ["fid", "geom"]
         return fields.enumerated().map { i, f in
             var base = f.name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -321,7 +321,7 @@ public final class LayerImporter: Sendable {
                 name = "\(base)_\(n)"
             }
             used.insert(name.lowercased())
-            return GeoPackageSchema.Column(name: name, type: f.type)
+            return Field(name: name, type: f.type)
         }
     }
 

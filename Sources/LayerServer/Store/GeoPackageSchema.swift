@@ -111,7 +111,7 @@ enum GeoPackageSchema {
     }
 
     /// Creates the feature table of a version, without R-tree triggers (added by `finishFeatureTable`).
-    static func createFeatureTable(_ names: VersionTables, geometryType: GeometryType, columns: [Column], in db: Database) throws {
+    static func createFeatureTable(_ names: VersionTables, geometryType: GeometryType, columns: [Field], in db: Database) throws {
         var cols = ["\"fid\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", "\"geom\" \(geometryType.rawValue)"]
         cols += columns.map { "\(quote($0.name)) \($0.type.rawValue)" }
         try db.execute(sql: "CREATE TABLE \(quote(names.table)) (\(cols.joined(separator: ", ")))")
@@ -172,12 +172,6 @@ enum GeoPackageSchema {
         try db.execute(sql: "DELETE FROM gpkg_extensions WHERE table_name = ?", arguments: [names.table])
         try db.execute(sql: "DELETE FROM gpkg_geometry_columns WHERE table_name = ?", arguments: [names.table])
         try db.execute(sql: "DELETE FROM gpkg_contents WHERE table_name = ?", arguments: [names.table])
-    }
-
-    /// An attribute column of a feature table.
-    struct Column: Hashable {
-        var name: String
-        var type: FieldType
     }
 
     /// SQL identifier quoting.

@@ -139,9 +139,7 @@ public final class LayerStore: Sendable {
     /// A number that changes whenever a layer's current version changes (any process).
     public func catalogGeneration() throws -> Int {
         try withDatabaseError("reading the catalog generation") {
-            try pool.read { db in
-                Int(try String.fetchOne(db, sql: "SELECT value FROM ls_meta WHERE key = 'catalog_generation'") ?? "0") ?? 0
-            }
+            try pool.read { db in try Self.generation(db) }
         }
     }
 
@@ -222,6 +220,10 @@ public final class LayerStore: Sendable {
         }
         guard let layer = try layer(layerID) else { throw StoreError(.notFound, "no layer \"\(layerID)\"") }
         return layer
+    }
+
+    static func generation(_ db: Database) throws -> Int {
+        Int(try String.fetchOne(db, sql: "SELECT value FROM ls_meta WHERE key = 'catalog_generation'") ?? "0") ?? 0
     }
 
     static func bumpGeneration(_ db: Database) throws {

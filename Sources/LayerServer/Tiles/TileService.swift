@@ -115,8 +115,3 @@ public final class TileService: Sendable {
     }
 
 }
-
-extension Envelope {
-    /// The centre of the box.
-    var center: Position { Position((minX + maxX) / 2, (minY + maxY) / 2) }
-}
