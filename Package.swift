@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "layerserver", targets: ["LayerServerCLI"]),
         .library(name: "GeoCore", targets: ["GeoCore"]),
         .library(name: "TileRender", targets: ["TileRender"]),
+        .library(name: "AccessPolicy", targets: ["AccessPolicy"]),
         .library(name: "LayerServer", targets: ["LayerServer"]),
     ],
     dependencies: [
@@ -31,6 +32,11 @@ let package = Package(
             name: "GeoCore",
             dependencies: ["CGDAL", "CGEOS", "CPROJ"]
         ),
+        // Pure: who may see which layer where. Foundation for Date, swift-crypto for the policy hash.
+        .target(
+            name: "AccessPolicy",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "TileRender",
             dependencies: ["GeoCore"]
@@ -38,6 +44,7 @@ let package = Package(
         .target(
             name: "LayerServer",
             dependencies: [
+                "AccessPolicy",
                 "GeoCore",
                 "TileRender",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -55,6 +62,7 @@ let package = Package(
         .executableTarget(
             name: "LayerServerCLI",
             dependencies: [
+                "AccessPolicy",
                 "LayerServer",
                 "GeoCore",
                 "TileRender",
@@ -66,15 +74,16 @@ let package = Package(
         // A strict MVT 2.1 decoder written from the specification, shared by the test targets.
         .target(name: "MVTTestSupport", path: "Tests/MVTTestSupport"),
         .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore"]),
+        .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"]),
         .testTarget(name: "TileRenderTests", dependencies: ["TileRender", "GeoCore", "MVTTestSupport"]),
         .testTarget(name: "LayerServerTests", dependencies: [
-            "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
+            "AccessPolicy", "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
+            "AccessPolicy", "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),

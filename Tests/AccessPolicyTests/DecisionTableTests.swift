@@ -1,0 +1,124 @@
+import AccessPolicy
+import Foundation
+import Testing
+
+/// DOMAIN.md's table 1 (profiles), the audit outcomes and the layer sensitivities, cell by cell.
+@Suite struct DecisionTableTests {
+    /// What the framework says a profile may do, written out independently of `decide`.
+    static func expectedRead(_ profile: Profile, attached: Bool, audit: World.AuditCase, _ s: Sensitivity) -> Bool {
+        let reads: Bool = switch profile {
+        case .kern, .structureel: true
+        case .standby: attached
+        case .koppel, .adhoc: false
+        }
+        guard reads else { return false }
+        return s != .confidential || audit.valid
+    }
+
+    static func expectedWrite(_ profile: Profile, ownLayer: Bool) -> (allowed: Bool, approval: Bool) {
+        switch profile {
+        case .kern: (ownLayer, false)
+        case .structureel: (ownLayer, true)
+        case .koppel, .standby, .adhoc: (false, false)
+        }
+    }
+
+    @Test(arguments: Profile.allCases)
+    func everyProfileAuditSensitivityAndAction(profile: Profile) {
+        for audit in World.AuditCase.allCases {
+            for attached in profile == .standby ? [true, false] : [false] {
+                let org = World.organisation("p", profile, audit.status)
+                let user = User(id: "u", name: "U", organisation: "p", roles: [.viewer, .editor])
+                var layers = Sensitivity.allCases.map { World.layer($0) }
+                // The same sensitivities, owned by the subject's organisation, for the write column.
+                layers += Sensitivity.allCases.map { LayerConditions(layer: "own_\($0.rawValue)", owner: "p", sensitivity: $0) }
+                let policy = PolicyVersion(Policy(organisations: [World.owner, org], users: [user],
+                                                  activities: [World.activity(attached: attached ? ["p"] : [])], layers: layers))
+                #expect(policy.policy.problems().isEmpty)
+                for s in Sensitivity.allCases {
+                    let context = "\(profile) \(audit) attached=\(attached) \(s)"
+                    let read = policy.decide(.user("u"), .read, .layer("layer_\(s.rawValue)"), at: World.now)
+                    #expect(read.allowed == Self.expectedRead(profile, attached: attached, audit: audit, s), "\(context): \(read.reasons)")
+                    #expect(!read.rules.isEmpty && !read.reasons.isEmpty && read.policyHash == policy.hash)
+                    if !read.allowed { #expect(read.filter == .nowhere) }
+                    if read.allowed, profile == .standby {
+                        #expect(read.filter == .within(regions: [], areas: [World.activity(attached: []).area!]))
+                    } else if read.allowed {
+                        #expect(read.filter == .within(regions: ["VR09"], areas: []))
+                    }
+                    for (own, id) in [(false, "layer_\(s.rawValue)"), (true, "own_\(s.rawValue)")] {
+                        let write = policy.decide(.user("u"), .write, .layer(id), at: World.now)
+                        let expected = Self.expectedWrite(profile, ownLayer: own)
+                        #expect(write.allowed == expected.allowed, "\(context) write own=\(own): \(write.reasons)")
+                        #expect(write.requiresApproval == (expected.allowed && expected.approval))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func nationalPartnersReadAllRegions() {
+        let national = World.organisation("lcms", .kern, .certified, reach: .national)
+        let user = User(id: "u", name: "U", organisation: "lcms", roles: [.viewer])
+        let p = PolicyVersion(Policy(organisations: [World.owner, national], users: [user], layers: [World.layer(.confidential)]))
+        let d = p.decide(.user("u"), .read, .layer("layer_confidential"), at: World.now)
+        #expect(d.allowed && d.filter == .everywhere && d.rules.contains("reach-national"))
+    }
+
+    @Test func ownerReadsEverywhereAndUnlistedLayersAreDenied() {
+        let user = User(id: "u", name: "U", organisation: "owner", roles: [.viewer])
+        let p = PolicyVersion(Policy(organisations: [World.owner], users: [user], layers: [World.layer(.confidential)]))
+        #expect(p.decide(.user("u"), .read, .layer("layer_confidential"), at: World.now).filter == .everywhere)
+        let none = p.decide(.user("u"), .read, .layer("no_such_layer"), at: World.now)
+        #expect(!none.allowed && none.rules == ["layer-no-conditions"])
+        #expect(!p.decide(.user("nobody"), .read, .layer("layer_confidential"), at: World.now).allowed)
+    }
+
+    @Test func rolesAndAnonymous() {
+        let org = World.organisation("p", .kern, .certified)
+        let reviewer = User(id: "r", name: "R", organisation: "p", roles: [.securityReviewer])
+        let admin = User(id: "a", name: "A", organisation: "p", roles: [.administrator])
+        var policy = Policy(organisations: [World.owner, org], users: [reviewer, admin],
+                            layers: Sensitivity.allCases.map { World.layer($0) })
+        var p = PolicyVersion(policy)
+        // Need-to-know: reviewers and administrators read no layer data.
+        #expect(!p.decide(.user("r"), .read, .layer("layer_open"), at: World.now).allowed)
+        #expect(!p.decide(.user("a"), .read, .layer("layer_open"), at: World.now).allowed)
+        #expect(p.decide(.user("r"), .review, .system, at: World.now).allowed)
+        #expect(!p.decide(.user("r"), .administer, .system, at: World.now).allowed)
+        #expect(p.decide(.user("a"), .administer, .system, at: World.now).allowed)
+        #expect(!p.decide(.user("a"), .review, .system, at: World.now).allowed)
+        // Anonymous: off by default; when on, open layers only.
+        #expect(!p.decide(.anonymous, .read, .layer("layer_open"), at: World.now).allowed)
+        policy.anonymousAccess = true
+        p = PolicyVersion(policy)
+        #expect(p.decide(.anonymous, .read, .layer("layer_open"), at: World.now).allowed)
+        #expect(!p.decide(.anonymous, .read, .layer("layer_restricted"), at: World.now).allowed)
+        #expect(!p.decide(.anonymous, .write, .layer("layer_open"), at: World.now).allowed)
+    }
+
+    @Test func hiddenAttributesAndProfileLimits() {
+        let kern = World.organisation("k", .kern, .certified)
+        let standby = World.organisation("s", .standby, .certified)
+        let layer = LayerConditions(layer: "l", owner: "owner", sensitivity: .restricted, allowedProfiles: [.kern],
+                                    hiddenAttributes: [.kern: ["capacity"]])
+        let p = PolicyVersion(Policy(organisations: [World.owner, kern, standby],
+                                     users: [User(id: "k", name: "K", organisation: "k", roles: [.viewer]),
+                                             User(id: "s", name: "S", organisation: "s", roles: [.viewer]),
+                                             User(id: "o", name: "O", organisation: "owner", roles: [.viewer])],
+                                     activities: [World.activity(attached: ["s"])], layers: [layer]))
+        #expect(p.decide(.user("k"), .read, .layer("l"), at: World.now).hiddenAttributes == ["capacity"])
+        #expect(p.decide(.user("o"), .read, .layer("l"), at: World.now).hiddenAttributes == [])
+        #expect(p.decide(.user("s"), .read, .layer("l"), at: World.now).rules.last == "layer-profile")
+    }
+
+    @Test func policyHashFollowsContent() {
+        let a = Policy(organisations: [World.owner], layers: [World.layer(.open)])
+        var b = a
+        #expect(PolicyVersion(a).hash == PolicyVersion(b).hash)
+        b.layers["layer_open"]?.sensitivity = .restricted
+        #expect(PolicyVersion(a).hash != PolicyVersion(b).hash)
+        let decoded = try? Policy.decode(canonicalJSON: a.canonicalJSON())
+        #expect(decoded == a)
+    }
+}
