@@ -57,7 +57,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The 25 safety regions (a copy of fixtures/safety_regions.geojson) resolve spatial filters.
+            resources: [.copy("Resources/safety_regions.geojson")]
         ),
         .executableTarget(
             name: "LayerServerCLI",

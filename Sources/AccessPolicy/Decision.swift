@@ -83,7 +83,7 @@ public enum SpatialFilter: Codable, Sendable, Hashable {
 }
 
 /// The answer of ``PolicyVersion/decide(_:_:_:at:)``.
-public struct Decision: Sendable, Hashable {
+public struct Decision: Sendable, Hashable, Codable {
     /// Allow or deny.
     public var allowed: Bool
     /// Why, in words a reviewer can check, in the order the rules were applied.

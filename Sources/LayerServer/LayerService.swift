@@ -1,3 +1,4 @@
+import AccessPolicy
 import Crypto
 import Foundation
 import GeoCore
@@ -7,7 +8,7 @@ import Synchronization
 import TileRender
 
 /// The running service's state: the store, an in-memory snapshot of the catalog, the tile
-/// renderer and cache, and the access gate that every read goes through.
+/// renderer and cache, and the access control that every read goes through.
 public final class LayerService: Sendable {
     /// The store.
     public let store: LayerStore
@@ -15,10 +16,10 @@ public final class LayerService: Sendable {
     public let tiles: TileService
     /// The tile cache, partitioned by access class.
     public let cache: TileCache
-    /// The access decision.
-    public let gate: AccessGate
-    /// The gate's access class, part of every cache key and ETag.
-    let accessClass: String
+    /// The access decisions, credentials and audit recorder.
+    public let access: AccessControl
+    /// The clock: the only source of "now" for decisions.
+    public let clock: @Sendable () -> Date
     let logger: Logger
 
     struct Snapshot {
@@ -29,13 +30,13 @@ public final class LayerService: Sendable {
     private let snapshot: Mutex<Snapshot>
 
     /// Creates the service and loads the catalog.
-    public init(store: LayerStore, tiles: TileService, cache: TileCache, gate: AccessGate,
-                logger: Logger = Logger(label: "layerserver")) throws {
+    public init(store: LayerStore, tiles: TileService, cache: TileCache, access: AccessControl,
+                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "layerserver")) throws {
         self.store = store
         self.tiles = tiles
         self.cache = cache
-        self.gate = gate
-        self.accessClass = gate.accessClass
+        self.access = access
+        self.clock = clock
         self.logger = logger
         let generation = try store.catalogGeneration()
         let layers = try store.layers()
@@ -66,17 +67,38 @@ public final class LayerService: Sendable {
 
     // MARK: Access-checked reads
 
-    /// The layers the caller may see, sorted by id. Hidden layers are simply absent.
-    public func visibleLayers() -> [Layer] {
-        snapshot.withLock { Array($0.layers.values) }
-            .filter { gate.decide($0).allowed }
+    /// The layers `principal` may read, sorted by id. Hidden layers are simply absent (and
+    /// their denials audited).
+    public func visibleLayers(_ principal: Principal) -> [Layer] {
+        let now = clock()
+        return snapshot.withLock { Array($0.layers.values) }
             .sorted { $0.id < $1.id }
+            .filter { layer in
+                let grant = access.readGrant(principal, layer: layer.id, at: now)
+                if !grant.decision.allowed { audit(grant, principal, layer, item: nil, at: now) }
+                return grant.decision.allowed
+            }
     }
 
-    /// The layer if it exists and the caller may see it; nil otherwise (the two are indistinguishable).
-    public func visibleLayer(_ id: String) -> Layer? {
-        guard let layer = snapshot.withLock({ $0.layers[id] }), gate.decide(layer).allowed else { return nil }
-        return layer
+    /// The layer and the caller's grant if it exists and the caller may read it; nil otherwise
+    /// (the two are indistinguishable). The read, or the denial, is audited with `item` (a tile
+    /// id, or nil for metadata).
+    public func visibleLayer(_ id: String, _ principal: Principal, item: String? = nil) -> (layer: Layer, grant: LayerGrant)? {
+        let now = clock()
+        guard let layer = snapshot.withLock({ $0.layers[id] }) else { return nil }
+        let grant = access.readGrant(principal, layer: id, at: now)
+        audit(grant, principal, layer, item: item, at: now)
+        return grant.decision.allowed ? (layer, grant) : nil
+    }
+
+    private func audit(_ grant: LayerGrant, _ principal: Principal, _ layer: Layer, item: String?, at now: Date) {
+        let sensitivity = access.policy.policy.layers[layer.id]?.sensitivity
+        access.audit(read: grant, principal: principal, layer: layer.id, sensitivity: sensitivity, item: item, at: now)
+    }
+
+    /// The layer regardless of access: for administration and explanations only.
+    public func catalogLayer(_ id: String) -> Layer? {
+        snapshot.withLock { $0.layers[id] }
     }
 
     // MARK: Tiles
@@ -90,14 +112,18 @@ public final class LayerService: Sendable {
     /// The ETag of a tile: a digest of the layer version, its zoom limits, the access class
     /// and the encoder settings (computed once per layer version), then the tile address.
     /// Computed without rendering, so a matching If-None-Match costs no database work.
-    public func etag(layer: Layer, tms: TileMatrixSet, tile: TileID) -> String {
-        let key = "\(layer.id)|\(layer.currentVersion)|\(layer.minZoom)|\(layer.maxZoom)"
+    public func etag(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID) -> String {
+        let accessClass = grant.accessClass
+        let key = "\(layer.id)|\(layer.currentVersion)|\(layer.minZoom)|\(layer.maxZoom)|\(accessClass)"
         let prefix = etagPrefixes.withLock { $0[key] } ?? {
             let v = layer.current
             let c = tiles.configuration
-            let input = "\(key)|\(v.checksum)|\(accessClass)|mvt1|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)"
+            let input = "\(key)|\(v.checksum)|mvt1|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)"
             let hex = Self.hex(SHA256.hash(data: Data(input.utf8)).prefix(10))
-            etagPrefixes.withLock { $0[key] = hex }
+            etagPrefixes.withLock { p in
+                if p.count > 10_000 { p.removeAll() }
+                p[key] = hex
+            }
             return hex
         }()
         return "\"\(prefix)-\(tms.id == TileMatrixSet.webMercatorQuad.id ? "w" : "r")\(tile.z)-\(tile.row)-\(tile.col)\""
@@ -119,25 +145,27 @@ public final class LayerService: Sendable {
     /// ``visibleLayer(_:)``. When the version it names was dropped meanwhile (another process
     /// published and pruned it before this server's catalog caught up), the catalog is reloaded
     /// and the current version served instead.
-    public func tile(layer: Layer, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
+    public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
         do {
-            return try await cachedTile(layer: layer, tms: tms, tile: tile, gzip: gzip)
+            return try await cachedTile(layer: layer, grant: grant, tms: tms, tile: tile, gzip: gzip)
         } catch {
             guard try await refreshCatalog() else { throw error }
-            guard let fresh = visibleLayer(layer.id) else { throw StoreError(.notFound, "no layer \"\(layer.id)\"") }
+            guard let fresh = catalogLayer(layer.id) else { throw StoreError(.notFound, "no layer \"\(layer.id)\"") }
             guard fresh.currentVersion != layer.currentVersion else { throw error }
-            return try await cachedTile(layer: fresh, tms: tms, tile: tile, gzip: gzip)
+            return try await cachedTile(layer: fresh, grant: grant, tms: tms, tile: tile, gzip: gzip)
         }
     }
 
-    private func cachedTile(layer: Layer, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
-        let key = TileCacheKey(accessClass: accessClass, layerID: layer.id, version: layer.currentVersion,
+    private func cachedTile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
+        guard grant.decision.allowed else { throw StoreError(.notFound, "no layer \"\(layer.id)\"") }
+        let key = TileCacheKey(accessClass: grant.accessClass, layerID: layer.id, version: layer.currentVersion,
                                tileMatrixSet: tms.id, tile: tile)
         var entry: CachedTile
         if let cached = cache.get(key) {
             entry = cached
         } else {
-            let bytes = try await tiles.render(layer: layer, tms: tms, tile: tile)
+            let restriction = TileService.Restriction(filter: grant.decision.filter, hiddenAttributes: grant.decision.hiddenAttributes)
+            let bytes = try await tiles.render(layer: layer, tms: tms, tile: tile, restriction: restriction)
             entry = CachedTile(body: ByteBuffer(bytes: bytes), gzipped: nil)
             cache.put(key, entry)
         }

@@ -9,7 +9,8 @@ struct LayerServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "layerserver",
         abstract: "Map layers and vector tiles for the Dutch common operational picture.",
-        subcommands: [Serve.self, Demo.self, Import.self, Layers.self, Rollback.self, Generate.self, RenderTiles.self])
+        subcommands: [Serve.self, Demo.self, Import.self, Layers.self, Rollback.self, AccessCommand.self, AuditCommand.self, AdminCommand.self,
+                      Generate.self, RenderTiles.self])
 }
 
 /// Options shared by every command that opens the data directory.

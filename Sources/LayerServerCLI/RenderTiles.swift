@@ -27,7 +27,8 @@ struct RenderTiles: AsyncParsableCommand {
             let config = try await store.serverConfiguration()
             let transformers = TransformerPool()
             let layerStore = try LayerStore(configuration: config.store)
-            let service = TileService(store: layerStore, transformers: transformers, configuration: config.tiles)
+            let service = TileService(store: layerStore, transformers: transformers, scope: try SpatialScope(transformers: transformers),
+                                      configuration: config.tiles)
             let layers = Dictionary(uniqueKeysWithValues: try layerStore.layers().map { ($0.id, $0) })
             var jobs: [(Layer, TileMatrixSet, TileID)] = []
             for line in try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n") {
@@ -47,7 +48,7 @@ struct RenderTiles: AsyncParsableCommand {
                         let slice = Array(jobs.dropFirst(w * perWorker).prefix(perWorker))
                         group.addTask {
                             var n = 0
-                            for (l, t, id) in slice { n += try await service.render(layer: l, tms: t, tile: id).count }
+                            for (l, t, id) in slice { n += try await service.render(layer: l, tms: t, tile: id, restriction: .none).count }
                             return n
                         }
                     }

@@ -14,8 +14,11 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Port to listen on (default 8080; 0 picks a free port).")
     var port: Int?
 
-    @Option(name: .long, help: "Highest layer sensitivity served: open, restricted or confidential (default open).")
-    var maximumSensitivity: String?
+    @Option(name: .long, help: "Let callers without a token read open layers: true or false (default false).")
+    var anonymousAccess: String?
+
+    @Option(name: .long, help: "JSON file naming the first administrator; applied while the policy has none.")
+    var bootstrap: String?
 
     @Option(name: .long, help: "Tile cache size in MB (default 128; 0 turns it off).")
     var tileCacheMb: Int?
@@ -27,7 +30,8 @@ struct ServerOptions: ParsableArguments {
         var o: [String: String] = [:]
         if let host { o["host"] = host }
         if let port { o["port"] = String(port) }
-        if let maximumSensitivity { o["maximum-sensitivity"] = maximumSensitivity }
+        if let anonymousAccess { o["anonymous-access"] = anonymousAccess }
+        if let bootstrap { o["bootstrap"] = bootstrap }
         if let tileCacheMb { o["tile-cache-mb"] = String(tileCacheMb) }
         if let publicUrl { o["public-url"] = publicUrl }
         return o
@@ -38,6 +42,10 @@ struct ServerOptions: ParsableArguments {
 func runServer(_ configuration: ServerConfiguration, logger: Logger, banner: @escaping @Sendable (String) -> Void) async throws {
     let transformers = TransformerPool()
     let service = try Server.makeService(configuration: configuration, transformers: transformers, logger: logger)
+    if let file = configuration.bootstrapFile, let done = try Bootstrap.apply(file: file, to: service.access.store) {
+        logger.notice("\(done)")
+        try service.access.refresh()
+    }
     let app = Server.application(configuration: configuration, service: service, transformers: transformers, logger: logger) { port in
         let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
         banner("http://\(host):\(port)")
@@ -56,7 +64,7 @@ struct Serve: AsyncParsableCommand {
         do {
             let config = try await store.serverConfiguration(extra: server.overrides)
             try await runServer(config, logger: logger) { base in
-                print("layerserver listening on \(base) (data: \(config.store.dataDirectory.path), serving up to \(config.access.maximumSensitivity.rawValue))")
+                print("layerserver listening on \(base) (data: \(config.store.dataDirectory.path), anonymous access \(config.access.anonymousAccess ? "on: open layers only" : "off"))")
                 fflush(nil)
             }
         } catch {
@@ -68,7 +76,7 @@ struct Serve: AsyncParsableCommand {
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build a demo data directory from fixtures/ if there is none, then serve it.",
-        discussion: "The demo serves every sensitivity (synthetic data) unless --maximum-sensitivity says otherwise.")
+        discussion: "The demo sets up a cast of partner organisations and prints a fresh token for each of its users.")
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var server: ServerOptions
@@ -82,20 +90,25 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger("layerserver")
         do {
-            var extra = server.overrides
-            if extra["maximum-sensitivity"] == nil { extra["maximum-sensitivity"] = "confidential" }
-            let config = try await store.serverConfiguration(extra: extra)
+            let config = try await store.serverConfiguration(extra: server.overrides)
             let fixtures = self.fixtures, hydrants = self.hydrants
             // GDAL work runs on the blocking thread pool, not on the cooperative pool.
-            try await BlockingWork.run { try Self.prepare(config, fixtures: fixtures, hydrants: hydrants) }
+            let cast = try await BlockingWork.run { try Self.prepare(config, fixtures: fixtures, hydrants: hydrants) }
             let tiles = try Self.exampleTiles()
+            let width = cast.map(\.user.count).max() ?? 0
+            let tokens = cast.map { "  \($0.user.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.token)\n  \(String(repeating: " ", count: width))  \($0.description)" }
+                .joined(separator: "\n")
+            let viewer = cast.first { $0.user == "im-utrecht" }?.token ?? "<token>"
             try await runServer(config, logger: logger) { base in
                 print("""
 
-                layerserver demo on \(base), data in \(config.store.dataDirectory.path)
-                serving layers up to sensitivity "\(config.access.maximumSensitivity.rawValue)" (synthetic demo data)
+                layerserver demo on \(base), data in \(config.store.dataDirectory.path) (synthetic demo data)
 
-                Try:
+                Demo tokens (shown once, valid 30 days; send as Authorization: Bearer <token>):
+                \(tokens)
+
+                Try (as the information manager of VR09; other tokens see other layers and areas):
+                  curl -H 'Authorization: Bearer \(viewer)' \(base)/collections
                   \(base)/collections
                   \(base)/collections/hydrants
                   \(base)/collections/hydrants/tiles/WebMercatorQuad/tilejson
@@ -127,11 +140,13 @@ struct Demo: AsyncParsableCommand {
         ].compactMap { $0 }
     }
 
-    /// Builds the demo data when the store is empty (GDAL: call it off the cooperative pool).
-    private static func prepare(_ config: ServerConfiguration, fixtures: String, hydrants: Int) throws {
+    /// Builds the demo data when the store is empty and issues the cast's tokens (GDAL: call
+    /// it off the cooperative pool).
+    private static func prepare(_ config: ServerConfiguration, fixtures: String, hydrants: Int) throws -> [DemoCast.Member] {
         let store = try LayerStore(configuration: config.store)
         let reports = try DemoData.prepare(store: store, fixtures: URL(fileURLWithPath: fixtures), transformers: TransformerPool(),
                                            hydrants: hydrants) { print($0); fflush(nil) }
         if reports.isEmpty { print("using the existing data in \(config.store.dataDirectory.path)") }
+        return try DemoCast.apply(AccessStore(store: store))
     }
 }

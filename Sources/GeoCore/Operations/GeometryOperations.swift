@@ -68,6 +68,48 @@ public enum GeometryOperations {
         }
     }
 
+    /// The intersection of two geometries (GEOS Intersection). The result may be empty.
+    public static func intersection(_ a: Geometry, _ b: Geometry) throws -> Geometry {
+        try binary(a, b, "intersection") { ctx, ga, gb in GEOSIntersection_r(ctx.handle, ga, gb) }
+    }
+
+    /// The union of a geometry's parts (GEOS UnaryUnion): overlapping polygons become one.
+    public static func union(_ g: Geometry) throws -> Geometry {
+        try withGEOS { ctx in
+            let geom = try ctx.make(g)
+            defer { GEOSGeom_destroy_r(ctx.handle, geom) }
+            guard let u = GEOSUnaryUnion_r(ctx.handle, geom) else { throw ctx.error("union") }
+            defer { GEOSGeom_destroy_r(ctx.handle, u) }
+            return try ctx.geometry(u)
+        }
+    }
+
+    /// True when `a` contains `b` (no point of `b` outside `a`, and interiors meet).
+    public static func contains(_ a: Geometry, _ b: Geometry) throws -> Bool {
+        try withGEOS { ctx in
+            let ga = try ctx.make(a)
+            defer { GEOSGeom_destroy_r(ctx.handle, ga) }
+            let gb = try ctx.make(b)
+            defer { GEOSGeom_destroy_r(ctx.handle, gb) }
+            let r = GEOSContains_r(ctx.handle, ga, gb)
+            guard r != 2 else { throw ctx.error("contains") }
+            return r == 1
+        }
+    }
+
+    static func binary(_ a: Geometry, _ b: Geometry, _ op: String,
+                       _ f: (GEOSContext, OpaquePointer, OpaquePointer) -> OpaquePointer?) throws -> Geometry {
+        try withGEOS { ctx in
+            let ga = try ctx.make(a)
+            defer { GEOSGeom_destroy_r(ctx.handle, ga) }
+            let gb = try ctx.make(b)
+            defer { GEOSGeom_destroy_r(ctx.handle, gb) }
+            guard let r = f(ctx, ga, gb) else { throw ctx.error(op) }
+            defer { GEOSGeom_destroy_r(ctx.handle, r) }
+            return try ctx.geometry(r)
+        }
+    }
+
     static func withGEOS<R>(_ body: (GEOSContext) throws -> R) throws -> R {
         let ctx = try GEOSContext()
         return try body(ctx)

@@ -11,7 +11,9 @@ import TileRender
 /// | `host` | `LAYERSERVER_HOST` | `127.0.0.1` |
 /// | `port` | `LAYERSERVER_PORT` | `8080` |
 /// | `data` | `LAYERSERVER_DATA` | `./data` |
-/// | `maximum-sensitivity` | `LAYERSERVER_MAXIMUM_SENSITIVITY` | `open` |
+/// | `anonymous-access` | `LAYERSERVER_ANONYMOUS_ACCESS` | `false` |
+/// | `signed-url-seconds` | `LAYERSERVER_SIGNED_URL_SECONDS` | `900` |
+/// | `bootstrap` | `LAYERSERVER_BOOTSTRAP` | none: a JSON file naming the first administrator |
 /// | `keep-versions` | `LAYERSERVER_KEEP_VERSIONS` | `5` |
 /// | `tile-cache-mb` | `LAYERSERVER_TILE_CACHE_MB` | `128` |
 /// | `tile-buffer` | `LAYERSERVER_TILE_BUFFER` | `64` |
@@ -26,8 +28,12 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// The store settings, including the data directory.
     public var store: StoreConfiguration
-    /// The access ceiling (see ``AccessGate``).
-    public var access: AccessGate
+    /// Anonymous access and signed-URL lifetime.
+    public var access: AccessControl.Configuration
+    /// The first administrator, applied when the policy has none.
+    public var bootstrapFile: String?
+    /// How often read and denial records are written to the audit log.
+    public var auditFlushInterval: Duration = .seconds(1)
     /// Tile production settings.
     public var tiles: TileConfiguration
     /// Tile cache budget in bytes; 0 turns the cache off.
@@ -39,12 +45,13 @@ public struct ServerConfiguration: Sendable {
 
     /// Creates a configuration with the defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
-                access: AccessGate = AccessGate(), tiles: TileConfiguration = TileConfiguration(),
+                access: AccessControl.Configuration = .init(), bootstrapFile: String? = nil, tiles: TileConfiguration = TileConfiguration(),
                 tileCacheBytes: Int = 128 << 20, publicURL: String? = nil, catalogPollInterval: Duration = .seconds(1)) {
         self.host = host
         self.port = port
         self.store = store
         self.access = access
+        self.bootstrapFile = bootstrapFile
         self.tiles = tiles
         self.tileCacheBytes = tileCacheBytes
         self.publicURL = publicURL
@@ -79,9 +86,9 @@ public struct ServerConfiguration: Sendable {
             }
             return v
         }
-        let sensitivityText = reader.string(forKey: "maximum-sensitivity", default: Sensitivity.open.rawValue)
-        guard let sensitivity = Sensitivity(rawValue: sensitivityText) else {
-            throw StoreError(.invalidRequest, "maximum-sensitivity must be open, restricted or confidential, got \"\(sensitivityText)\"")
+        let anonymousText = reader.string(forKey: "anonymous-access") ?? reader.bool(forKey: "anonymous-access").map { $0 ? "true" : "false" } ?? "false"
+        guard let anonymous = ["true": true, "false": false][anonymousText.lowercased()] else {
+            throw StoreError(.invalidRequest, "anonymous-access must be true or false, got \"\(anonymousText)\"")
         }
         let data = reader.string(forKey: "data", default: "./data")
         let store = StoreConfiguration(dataDirectory: URL(fileURLWithPath: data),
@@ -92,7 +99,9 @@ public struct ServerConfiguration: Sendable {
             host: reader.string(forKey: "host", default: "127.0.0.1"),
             port: try int("port", 8080, 0...65535),
             store: store,
-            access: AccessGate(maximumSensitivity: sensitivity),
+            access: AccessControl.Configuration(anonymousAccess: anonymous,
+                                                signedURLLifetime: .seconds(try int("signed-url-seconds", 900, 10...86_400))),
+            bootstrapFile: reader.string(forKey: "bootstrap"),
             tiles: TileConfiguration(mvt: mvt, cellsPerTile: try int("thinning-cells", 64, 4...1024)),
             tileCacheBytes: try int("tile-cache-mb", 128, 0...65536) << 20,
             publicURL: reader.string(forKey: "public-url"),

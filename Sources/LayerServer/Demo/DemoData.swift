@@ -23,26 +23,28 @@ public enum DemoData {
 
     static func entries(hydrants: Int) -> [Entry] {
         [
-            Entry(id: "safety_regions", title: "Veiligheidsregio's", owner: "IFV", sensitivity: .open, source: .fixture("safety_regions.geojson")),
-            Entry(id: "bag_addresses", title: "BAG verblijfsobjecten (Amsterdam sample)", owner: "Kadaster", sensitivity: .open,
+            Entry(id: "safety_regions", title: "Veiligheidsregio's", owner: "ifv", sensitivity: .open, source: .fixture("safety_regions.geojson")),
+            Entry(id: "bag_addresses", title: "BAG verblijfsobjecten (Amsterdam sample)", owner: "ifv", sensitivity: .open,
                   source: .fixture("bag_addresses.gpkg")),
-            Entry(id: "hydrants", title: "Brandkranen", owner: "Veiligheidsregio's (synthetic)", sensitivity: .restricted,
+            Entry(id: "hydrants", title: "Brandkranen", owner: "vr-utrecht", sensitivity: .restricted,
                   source: .generated(.hydrants, hydrants)),
-            Entry(id: "gas_stations", title: "Gasverdeelstations", owner: "Netbeheerders (synthetic)", sensitivity: .restricted,
+            Entry(id: "gas_stations", title: "Gasverdeelstations", owner: "stedin", sensitivity: .restricted,
                   source: .generated(.gasStations, FixtureGenerator.Kind.gasStations.demoCount)),
-            Entry(id: "water_facilities", title: "Drinkwatervoorzieningen", owner: "Drinkwaterbedrijven (synthetic)", sensitivity: .confidential,
+            Entry(id: "water_facilities", title: "Drinkwatervoorzieningen", owner: "vitens", sensitivity: .confidential,
                   source: .generated(.waterFacilities, FixtureGenerator.Kind.waterFacilities.demoCount)),
-            Entry(id: "protection_zones", title: "Grondwaterbeschermingsgebieden", owner: "Drinkwaterbedrijven (synthetic)", sensitivity: .confidential,
+            Entry(id: "protection_zones", title: "Grondwaterbeschermingsgebieden", owner: "vitens", sensitivity: .confidential,
                   source: .generated(.protectionZones, FixtureGenerator.Kind.protectionZones.demoCount)),
         ]
     }
 
-    /// Fills an empty store with the demo layers. Does nothing when the store already has layers.
+    /// Fills an empty store with the demo layers (the cast's policy first, so each layer gets its
+    /// owner's conditions). Does nothing when the store already has layers.
     /// - Returns: The import reports, empty when the store was not empty.
     @discardableResult
     public static func prepare(store: LayerStore, fixtures: URL, transformers: TransformerPool, hydrants: Int = 30_000,
                                log: (String) -> Void) throws -> [ImportReport] {
         guard try store.layers().isEmpty else { return [] }
+        _ = try DemoCast.apply(AccessStore(store: store), issueTokens: false)
         let sources = store.configuration.dataDirectory.appendingPathComponent("sources")
         try FileManager.default.createDirectory(at: sources, withIntermediateDirectories: true)
         let generator = try FixtureGenerator(fixtures: fixtures, transformers: transformers)

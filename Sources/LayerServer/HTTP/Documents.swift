@@ -233,7 +233,8 @@ struct Documents {
         var tile_matrix: [Matrix]?
     }
 
-    func tileJSON(_ layer: Layer, _ tms: TileMatrixSet) -> TileJSON {
+    /// `tileQuery` (e.g. a signed-URL parameter) is appended to the tile URL template.
+    func tileJSON(_ layer: Layer, _ tms: TileMatrixSet, tileQuery: String? = nil) -> TileJSON {
         let v = layer.current
         let e = v.extentWGS84
         let zooms = ZoomEquivalence.zoomRange(of: tms, minZoom: layer.minZoom, maxZoom: layer.maxZoom, latitude: e.center.y)
@@ -245,7 +246,7 @@ struct Documents {
             name: layer.title,
             description: "\(layer.title), owner \(layer.owner), version \(v.number) (\(v.featureCount) features)",
             version: "\(v.number).0.0",
-            tiles: ["\(base)/collections/\(layer.id)/tiles/\(tms.id)/{z}/{y}/{x}"],
+            tiles: ["\(base)/collections/\(layer.id)/tiles/\(tms.id)/{z}/{y}/{x}" + (tileQuery.map { "?" + $0 } ?? "")],
             minzoom: zooms.lowerBound, maxzoom: zooms.upperBound,
             bounds: [e.minX, e.minY, e.maxX, e.maxY],
             center: [e.center.x, e.center.y, Double(centerZoom)],

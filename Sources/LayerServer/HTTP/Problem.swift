@@ -10,6 +10,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var title: String
     /// What is wrong with this request and how to fix it.
     public var detail: String
+    /// Extra response headers (e.g. WWW-Authenticate).
+    public var headers: HTTPFields = [:]
 
     /// Creates a problem.
     public init(_ status: HTTPResponse.Status, _ title: String, detail: String) {
@@ -29,12 +31,20 @@ public struct Problem: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(title: title, status: status.code, detail: detail, instance: request.uri.path)
         let data = try JSONEncoder().encode(body)
-        return Response(status: status, headers: [.contentType: "application/problem+json"],
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields,
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func badRequest(_ detail: String) -> Problem { Problem(.badRequest, "Bad request", detail: detail) }
     static func notFound(_ detail: String) -> Problem { Problem(.notFound, "Not found", detail: detail) }
+    static func forbidden(_ detail: String) -> Problem { Problem(.forbidden, "Forbidden", detail: detail) }
+    static func unauthorized(_ detail: String) -> Problem {
+        var p = Problem(.unauthorized, "Unauthorized", detail: detail)
+        p.headers[.wwwAuthenticate] = "Bearer realm=\"layerserver\""
+        return p
+    }
 }
 
 /// Turns every error into problem+json: Hummingbird's own errors (unknown route: 404) keep
@@ -49,6 +59,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try problem.response(from: request, context: context)
         } catch let error as StoreError where error.code == .notFound {
             return try Problem.notFound(error.message).response(from: request, context: context)
+        } catch let error as StoreError where error.code == .invalidRequest || error.code == .invalidInput {
+            return try Problem(.unprocessableContent, "Unprocessable content", detail: error.message).response(from: request, context: context)
         } catch let error as HTTPError {
             let detail = error.status == .notFound ? "no resource at \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
             return try Problem(error.status, error.status.reasonPhrase, detail: detail).response(from: request, context: context)

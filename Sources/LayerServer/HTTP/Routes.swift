@@ -1,3 +1,4 @@
+import AccessPolicy
 import Foundation
 import GeoCore
 import Hummingbird
@@ -5,7 +6,8 @@ import Logging
 import TileRender
 
 /// The HTTP API: OGC API Tiles for layers, TileJSON, OGC TMS 2.0 documents and health checks.
-/// Every layer route resolves the layer through ``LayerService/visibleLayer(_:)``, the access gate.
+/// Every layer route authenticates the caller and resolves the layer through
+/// ``LayerService/visibleLayer(_:_:item:)``, which asks the access policy.
 struct Routes {
     let service: LayerService
     let transformers: TransformerPool
@@ -15,13 +17,14 @@ struct Routes {
         router.get("/") { request, _ in try json(documents(request).landing()) }
         router.get("/conformance") { _, _ in try json(["conformsTo": Documents.conformance]) }
         router.get("/collections") { request, _ in
-            try json(documents(request).collections(service.visibleLayers()))
+            let caller = try principal(request)
+            return try json(documents(request).collections(service.visibleLayers(caller).map { layerAsSeen($0, caller) }))
         }
         router.get("/collections/:layer") { request, context in
-            try json(documents(request).collection(try layer(context)))
+            try json(documents(request).collection(try layer(context, request)))
         }
         router.get("/collections/:layer/tiles") { request, context in
-            let l = try layer(context)
+            let l = try layer(context, request)
             let docs = documents(request)
             return try json([
                 "tilesets": AnyEncodable(TileMatrixSet.supported.map { docs.tilesetSummary(l, $0) }),
@@ -29,12 +32,18 @@ struct Routes {
             ])
         }
         router.get("/collections/:layer/tiles/:tms") { request, context in
-            let l = try layer(context)
+            let l = try layer(context, request)
             return try json(documents(request).tileset(l, try tileMatrixSet(context)))
         }
         router.get("/collections/:layer/tiles/:tms/tilejson") { request, context in
-            let l = try layer(context)
-            return try json(documents(request).tileJSON(l, try tileMatrixSet(context)))
+            let caller = try principal(request)
+            let id = context.parameters.get("layer") ?? ""
+            guard let (l, grant) = service.visibleLayer(id, caller) else { throw Problem.notFound("no layer \"\(id)\"") }
+            // Map clients that cannot send headers get tile URLs signed for this caller's access.
+            let signed = service.access.signedParameter(for: caller, layer: id, at: service.clock())
+            let tms = try tileMatrixSet(context)
+            return try json(documents(request).tileJSON(l.hiding(grant.decision.hiddenAttributes), tms,
+                                                        tileQuery: signed.map { "access=" + $0.value }))
         }
         router.get("/collections/:layer/tiles/:tms/:z/:row/:col") { request, context in
             try await tile(request, context)
@@ -73,10 +82,47 @@ struct Routes {
         return Documents(base: base, transformers: transformers)
     }
 
-    func layer(_ context: BasicRequestContext) throws -> Layer {
+    /// The authenticated caller. No credentials means anonymous, which is refused (401) unless
+    /// the operator turned anonymous access on. Every refusal is audited.
+    func principal(_ request: Request) throws -> Principal {
+        let now = service.clock()
+        switch service.access.authenticate(authorization: request.headers[.authorization], at: now) {
+        case .failure(let failure):
+            service.access.audit(failure, path: request.uri.path, at: now)
+            throw Problem.unauthorized(failure.reason)
+        case .success(let caller):
+            if caller.via == .anonymous, !service.access.configuration.anonymousAccess {
+                let failure = AuthenticationFailure(claimed: "anonymous", reason: "no credentials: send Authorization: Bearer <token>")
+                service.access.audit(failure, path: request.uri.path, at: now)
+                throw Problem.unauthorized(failure.reason)
+            }
+            return caller
+        }
+    }
+
+    /// The caller of a tile request: a signed URL's `access` parameter, or the usual credentials.
+    func tilePrincipal(_ request: Request, layer: String) throws -> Principal {
+        guard let signed = request.uri.queryParameters["access"] else { return try principal(request) }
+        let now = service.clock()
+        switch service.access.authenticate(signed: String(signed), layer: layer, at: now) {
+        case .failure(let failure):
+            service.access.audit(failure, path: request.uri.path, at: now)
+            throw Problem.unauthorized(failure.reason)
+        case .success(let caller):
+            return caller
+        }
+    }
+
+    /// A layer as the caller may see it (hidden attributes gone), or 404.
+    func layer(_ context: BasicRequestContext, _ request: Request) throws -> Layer {
+        let caller = try principal(request)
         let id = context.parameters.get("layer") ?? ""
-        guard let l = service.visibleLayer(id) else { throw Problem.notFound("no layer \"\(id)\"") }
-        return l
+        guard let (l, grant) = service.visibleLayer(id, caller) else { throw Problem.notFound("no layer \"\(id)\"") }
+        return l.hiding(grant.decision.hiddenAttributes)
+    }
+
+    func layerAsSeen(_ layer: Layer, _ caller: Principal) -> Layer {
+        layer.hiding(service.access.readGrant(caller, layer: layer.id, at: service.clock()).decision.hiddenAttributes)
     }
 
     func tileMatrixSet(_ context: BasicRequestContext) throws -> TileMatrixSet {
@@ -117,18 +163,22 @@ struct Routes {
         guard row < matrix.matrixHeight, col < matrix.matrixWidth else {
             throw Problem.badRequest("tile \(z)/\(row)/\(col) is outside \(tms.id) matrix \(z): rows and columns run 0-\(matrix.matrixHeight - 1)")
         }
-        let l = try layer(context)
+        let layerID = context.parameters.get("layer") ?? ""
+        let caller = try tilePrincipal(request, layer: layerID)
         let id = TileID(z: z, row: row, col: col)
+        guard let (l, grant) = service.visibleLayer(layerID, caller, item: "\(tms.id)/\(z)/\(row)/\(col)") else {
+            throw Problem.notFound("no layer \"\(layerID)\"")
+        }
         let acceptsGzip = Self.acceptsGzip(request.headers[values: .acceptEncoding])
         // The gzip and identity forms are different representations: their strong ETags differ.
-        let plainTag = service.etag(layer: l, tms: tms, tile: id)
+        let plainTag = service.etag(layer: l, grant: grant, tms: tms, tile: id)
         let gzipTag = String(plainTag.dropLast()) + "-gz\""
-        var headers: HTTPFields = [.cacheControl: "private, max-age=60", .vary: "Accept-Encoding"]
+        var headers: HTTPFields = [.cacheControl: "private, max-age=60", .vary: "Accept-Encoding, Authorization"]
         if let inm = request.headers[.ifNoneMatch], Self.matches(inm, acceptsGzip ? gzipTag : plainTag) || Self.matches(inm, plainTag) {
             headers[.eTag] = Self.matches(inm, plainTag) ? plainTag : gzipTag
             return Response(status: .notModified, headers: headers)
         }
-        let result = try await service.tile(layer: l, tms: tms, tile: id, gzip: acceptsGzip)
+        let result = try await service.tile(layer: l, grant: grant, tms: tms, tile: id, gzip: acceptsGzip)
         if result.body.readableBytes == 0 {
             headers[.eTag] = plainTag
             return Response(status: .noContent, headers: headers)

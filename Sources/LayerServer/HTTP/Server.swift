@@ -15,11 +15,15 @@ public enum Server {
                                    onListening: (@Sendable (Int) async -> Void)? = nil) -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ProblemMiddleware(logger: logger))
-        Routes(service: service, transformers: transformers, publicURL: configuration.publicURL).register(on: router)
+        let routes = Routes(service: service, transformers: transformers, publicURL: configuration.publicURL)
+        routes.register(on: router)
+        AccessRoutes(routes: routes).register(on: router)
+        AdminRoutes(routes: routes).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "layerserver"),
-            services: [CatalogPoller(service: service, interval: configuration.catalogPollInterval, logger: logger)],
+            services: [CatalogPoller(service: service, interval: configuration.catalogPollInterval, logger: logger),
+                       AuditFlusher(recorder: service.access.recorder, interval: configuration.auditFlushInterval)],
             onServerRunning: { channel in
                 await onListening?(channel.localAddress?.port ?? configuration.port)
             },
@@ -27,16 +31,19 @@ public enum Server {
     }
 
     /// Opens the store and builds the service for `configuration`.
-    public static func makeService(configuration: ServerConfiguration, transformers: TransformerPool, logger: Logger) throws -> LayerService {
+    public static func makeService(configuration: ServerConfiguration, transformers: TransformerPool, logger: Logger,
+                                   clock: @escaping @Sendable () -> Date = { Date() }) throws -> LayerService {
         let store = try LayerStore(configuration: configuration.store, logger: logger)
-        let tiles = TileService(store: store, transformers: transformers, configuration: configuration.tiles)
+        let tiles = TileService(store: store, transformers: transformers, scope: try SpatialScope(transformers: transformers),
+                                configuration: configuration.tiles)
+        let access = try AccessControl(store: AccessStore(store: store), configuration: configuration.access, logger: logger)
         return try LayerService(store: store, tiles: tiles, cache: TileCache(capacity: configuration.tileCacheBytes),
-                                gate: configuration.access, logger: logger)
+                                access: access, clock: clock, logger: logger)
     }
 }
 
-/// Polls the store for publishes and rollbacks made by other processes (the CLI) and reloads
-/// the catalog snapshot when they happen.
+/// Polls the store for publishes, rollbacks and access changes made by other processes (the
+/// CLI) and reloads the catalog and policy snapshots when they happen.
 struct CatalogPoller: Service {
     let service: LayerService
     let interval: Duration
@@ -46,6 +53,7 @@ struct CatalogPoller: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await service.refreshCatalog()
+                try service.access.refresh()
             } catch {
                 logger.error("catalog reload failed", metadata: ["error": "\(error)"])
             }

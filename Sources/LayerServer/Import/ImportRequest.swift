@@ -21,6 +21,8 @@ public struct ImportRequest: Sendable {
     public var minZoom: Int?
     /// Highest WebMercatorQuad zoom with features.
     public var maxZoom: Int?
+    /// Who imports: named in the audit record of a new layer's default conditions.
+    public var actor: AccessActor = .localOperator()
 
     /// Creates a request.
     public init(file: URL, layerID: String, title: String? = nil, owner: String? = nil,

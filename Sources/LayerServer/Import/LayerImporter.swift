@@ -1,3 +1,4 @@
+import AccessPolicy
 import Foundation
 import GRDB
 import GeoCore
@@ -351,6 +352,18 @@ public final class LayerImporter: Sendable {
                     ])
                 let dropped = try LayerStore.prune(layerID: request.layerID, keep: store.configuration.keepVersions, in: db)
                 try LayerStore.bumpGeneration(db)
+                // A new layer of a known organisation gets the default conditions for its
+                // sensitivity. Without an owner organisation in the policy it gets none, and
+                // nobody reads it until an administrator sets them (deny by default).
+                let policy = try AccessStore.loadPolicy(db)
+                if policy.layers[request.layerID] == nil, let owner = request.owner ?? existing?.owner,
+                   policy.organisations[owner] != nil {
+                    let conditions = LayerConditions(layer: request.layerID, owner: owner,
+                                                     sensitivity: request.sensitivity ?? existing?.sensitivity ?? .confidential)
+                    try AccessStore.change(db, by: request.actor, resource: "layer:\(request.layerID)",
+                                           summary: "default conditions of new layer \(request.layerID): \(AccessStore.apiJSON(conditions))",
+                                           at: Date()) { $0.layers[request.layerID] = conditions }
+                }
                 return dropped
             }
         }

@@ -1,20 +1,6 @@
+@_exported import enum AccessPolicy.Sensitivity
 import Foundation
 import GeoCore
-
-/// How sensitive a layer's content is; set by the layer's owner.
-///
-/// Ordered: `open < restricted < confidential`.
-public enum Sensitivity: String, Codable, Sendable, CaseIterable, Comparable {
-    /// May be shown to anyone with access to the service.
-    case open
-    /// Crisis organisation only (e.g. gas distribution stations).
-    case restricted
-    /// Need-to-know only (e.g. drinking-water facilities, hydrants in some regions).
-    case confidential
-
-    private var rank: Int { Self.allCases.firstIndex(of: self)! }
-    public static func < (a: Sensitivity, b: Sensitivity) -> Bool { a.rank < b.rank }
-}
 
 /// The point-thinning grid of a point layer version: a square grid over the CRS's area of
 /// use, halved per level. A point's level is the coarsest level at which it is the first
@@ -74,7 +60,8 @@ public struct Layer: Codable, Sendable, Hashable, Identifiable {
     public var title: String
     /// The organisation that owns the source data.
     public var owner: String
-    /// How sensitive the content is.
+    /// The sensitivity declared at the first import. It seeds the layer's conditions in the
+    /// access policy; the policy's conditions, not this field, decide who reads the layer.
     public var sensitivity: Sensitivity
     /// Lowest zoom (WebMercatorQuad level) at which tiles carry features.
     public var minZoom: Int
@@ -92,6 +79,19 @@ public struct Layer: Codable, Sendable, Hashable, Identifiable {
     /// The version served now.
     public var current: LayerVersion {
         versions.first { $0.number == currentVersion }!
+    }
+
+    /// This layer as a caller with these hidden attributes may see it: the fields are gone from
+    /// every version's schema, so no document names them.
+    public func hiding(_ attributes: some Collection<String>) -> Layer {
+        guard !attributes.isEmpty else { return self }
+        var copy = self
+        copy.versions = versions.map { v in
+            var v = v
+            v.fields = v.fields.filter { !attributes.contains($0.name) }
+            return v
+        }
+        return copy
     }
 
     /// Prefixes of GeoPackage, SQLite and service tables, which layer ids may not take.

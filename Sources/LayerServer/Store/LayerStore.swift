@@ -40,11 +40,18 @@ public final class LayerStore: Sendable {
             // Only a new file is written to here: opening an existing store for reading (the
             // server, `layers`) must not wait for an import's write transaction.
             let exists = try pool.read { db in try db.tableExists("ls_meta") && db.tableExists("gpkg_contents") }
+            let accessTables = try pool.read { db in try AccessSchema.exists(db) }
             if !exists {
-                try pool.write { db in try GeoPackageSchema.create(in: db) }
+                try pool.write { db in
+                    try GeoPackageSchema.create(in: db)
+                    try AccessSchema.create(in: db)
+                }
                 // GDAL checks application_id in the main file's header before SQLite opens it;
                 // a checkpoint moves the header out of the WAL.
                 _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            } else if !accessTables {
+                // A store made before the access tables existed.
+                try pool.write { db in try AccessSchema.create(in: db) }
             }
         } catch {
             throw StoreError(.database, "cannot open the GeoPackage: \(error)", context: configuration.databaseURL.path)

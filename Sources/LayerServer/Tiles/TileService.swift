@@ -1,3 +1,4 @@
+import AccessPolicy
 import Foundation
 import GRDB
 import GeoCore
@@ -23,24 +24,54 @@ public struct TileConfiguration: Sendable, Hashable {
 public final class TileService: Sendable {
     let store: LayerStore
     let transformers: TransformerPool
+    /// Resolves decisions' spatial filters into areas.
+    public let scope: SpatialScope
     /// The settings in force.
     public let configuration: TileConfiguration
 
     /// Creates a tile service.
-    public init(store: LayerStore, transformers: TransformerPool, configuration: TileConfiguration = TileConfiguration()) {
+    public init(store: LayerStore, transformers: TransformerPool, scope: SpatialScope, configuration: TileConfiguration = TileConfiguration()) {
         self.store = store
         self.transformers = transformers
+        self.scope = scope
         self.configuration = configuration
     }
 
-    /// The MVT bytes (not compressed) of `tile` for the current version of `layer`; empty when
-    /// the tile holds no features of it. The caller has already decided that the caller may see it.
+    /// What the access decision lets the caller see of a layer.
+    public struct Restriction: Sendable, Hashable {
+        /// Where features may be seen.
+        public var filter: SpatialFilter
+        /// Attributes left out of the tile.
+        public var hiddenAttributes: Set<String>
+
+        public init(filter: SpatialFilter, hiddenAttributes: some Sequence<String>) {
+            self.filter = filter
+            self.hiddenAttributes = Set(hiddenAttributes)
+        }
+
+        /// No restriction: for the owner, benchmarks and tests of the renderer itself.
+        public static let none = Restriction(filter: .everywhere, hiddenAttributes: [])
+    }
+
+    /// The MVT bytes (not compressed) of `tile` for the current version of `layer`, restricted
+    /// to what the caller may see: features outside the decision's spatial filter and hidden
+    /// attributes are not in the tile. Empty when nothing of the layer is left.
     ///
-    /// All C work (PROJ, SQLite) runs on a GRDB reader thread, not on the cooperative pool.
-    public func render(layer: Layer, tms: TileMatrixSet, tile: TileID) async throws -> [UInt8] {
-        try await store.read { db in
+    /// All C work (PROJ, GEOS, SQLite) runs on a GRDB reader thread, not on the cooperative pool.
+    public func render(layer: Layer, tms: TileMatrixSet, tile: TileID, restriction: Restriction) async throws -> [UInt8] {
+        guard restriction.filter != .nowhere else { return [] }
+        return try await store.read { db in
             guard let plan = try self.plan(layer: layer, tms: tms, tile: tile) else { return [] }
-            return try Self.execute(plan, db: db, transformers: self.transformers, mvt: self.configuration.mvt)
+            var area: Geometry?
+            if let resolved = try self.scope.resolve(restriction.filter, crs: plan.version.crs) {
+                guard resolved.envelope.intersects(plan.sourceBox) else { return [] }
+                let local = try GeometryOperations.clip(resolved.geometry, to: plan.sourceBox)
+                guard local.envelope != nil else { return [] }
+                // A tile wholly inside the area needs no per-feature test.
+                if try !GeometryOperations.contains(local, .polygon(plan.sourceBox.polygon)) { area = local }
+            }
+            return try Self.execute(plan, db: db, transformers: self.transformers, mvt: self.configuration.mvt,
+                                    area: area, hidden: restriction.hiddenAttributes)
         }
     }
 
@@ -76,10 +107,11 @@ public final class TileService: Sendable {
         return Plan(layerID: layer.id, version: version, tms: tms, tileBounds: bounds, sourceBox: sourceBox, thinningLevel: level)
     }
 
-    static func execute(_ plan: Plan, db: Database, transformers: TransformerPool, mvt: MVTOptions) throws -> [UInt8] {
+    static func execute(_ plan: Plan, db: Database, transformers: TransformerPool, mvt: MVTOptions,
+                        area: Geometry? = nil, hidden: Set<String> = []) throws -> [UInt8] {
         let v = plan.version
         let names = VersionTables(table: v.tableName)
-        let fields = v.fields.filter { $0.type != .blob }
+        let fields = v.fields.filter { $0.type != .blob && !hidden.contains($0.name) }
         let q = GeoPackageSchema.quote
         let columns = (["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }).joined(separator: ", ")
         var sql: String
@@ -100,7 +132,11 @@ public final class TileService: Sendable {
             attributes.reserveCapacity(fields.count)
             try query.run(arguments) { row in
                 guard let blob = row.blob(1) else { return }
-                let geometry = try GeoPackageBinary.decode(blob).geometry
+                var geometry = try GeoPackageBinary.decode(blob).geometry
+                if let area {
+                    guard let inside = try Self.restrict(geometry, to: area) else { return }
+                    geometry = inside
+                }
                 attributes.removeAll(keepingCapacity: true)
                 for (i, field) in fields.enumerated() {
                     attributes.append(row.attribute(Int32(i + 2), field.type))
@@ -112,6 +148,32 @@ public final class TileService: Sendable {
             }
         }
         return try MVTEncoder.encode([builder])
+    }
+
+    /// The part of `g` inside `area` (both in the layer's CRS), nil when nothing is inside.
+    /// Points are tested one by one; lines and polygons are cut with GEOS.
+    static func restrict(_ g: Geometry, to area: Geometry) throws -> Geometry? {
+        switch g {
+        case .point(let p?):
+            return area.containsPoint(p) ? g : nil
+        case .multiPoint(let ps):
+            let kept = ps.filter { area.containsPoint($0) }
+            return kept.isEmpty ? nil : .multiPoint(kept)
+        default:
+            guard let e = g.envelope, let a = area.envelope, e.intersects(a) else { return nil }
+            var cut = try GeometryOperations.intersection(g, area)
+            if case .geometryCollection(let parts) = cut {
+                // Keep the parts of the feature's own dimension (drop touching points and edges).
+                let polygons = parts.flatMap { p -> [Polygon] in
+                    switch p { case .polygon(let q): [q]; case .multiPolygon(let qs): qs; default: [] }
+                }
+                let lines = parts.flatMap { p -> [[Position]] in
+                    switch p { case .lineString(let l): [l]; case .multiLineString(let ls): ls; default: [] }
+                }
+                cut = !polygons.isEmpty ? .multiPolygon(polygons) : .multiLineString(lines)
+            }
+            return cut.envelope == nil ? nil : cut
+        }
     }
 
 }

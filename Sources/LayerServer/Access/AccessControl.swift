@@ -1,0 +1,228 @@
+import AccessPolicy
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+
+/// Who is calling, once the credentials are checked.
+public struct Principal: Sendable, Hashable {
+    public enum Via: String, Sendable { case bearer, signedURL = "signed-url", anonymous }
+    public var subject: Subject
+    /// The user's organisation; empty for anonymous callers.
+    public var organisation: String
+    /// The token used, if any.
+    public var tokenID: String?
+    public var via: Via
+
+    public static let anonymous = Principal(subject: .anonymous, organisation: "", tokenID: nil, via: .anonymous)
+}
+
+/// Why credentials were refused. Every case answers 401 and is audited.
+public struct AuthenticationFailure: Error, Sendable, Hashable {
+    /// What the credentials claimed to be (a token id), or `unknown`.
+    public var claimed: String
+    /// A short, non-secret reason, e.g. `token expired`.
+    public var reason: String
+}
+
+/// A read decision for one layer, with the access class that partitions caches.
+public struct LayerGrant: Sendable, Hashable {
+    public var decision: Decision
+    /// Hex digest of what the decision lets the caller see of the layer (filter and hidden
+    /// attributes). Callers with the same class see the same tiles, so they share cache entries.
+    public var accessClass: String
+}
+
+/// The running server's access state: the current policy version, the token table and a memo of
+/// read decisions. Every read and write of the service goes through ``decide(_:_:_:at:)`` or
+/// ``readGrant(_:layer:at:)``, which call ``AccessPolicy/PolicyVersion/decide(_:_:_:at:)``.
+public final class AccessControl: Sendable {
+    /// Server settings that take part in decisions.
+    public struct Configuration: Sendable, Hashable {
+        /// Anonymous callers may read open layers.
+        public var anonymousAccess: Bool
+        /// Lifetime of signed tile URLs.
+        public var signedURLLifetime: Duration
+
+        public init(anonymousAccess: Bool = false, signedURLLifetime: Duration = .seconds(900)) {
+            self.anonymousAccess = anonymousAccess
+            self.signedURLLifetime = signedURLLifetime
+        }
+    }
+
+    struct MemoKey: Hashable {
+        var subject: Subject
+        var layer: String
+    }
+
+    struct State {
+        var version: PolicyVersion
+        var generation: Int
+        var tokens: [String: TokenRecord]
+        var memo: [MemoKey: LayerGrant] = [:]
+    }
+
+    public let store: AccessStore
+    public let recorder: AuditRecorder
+    public let configuration: Configuration
+    /// The URL-signing key's bytes (SymmetricKey is not Sendable; one is made per use).
+    let keyBytes: [UInt8]
+    var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+    let logger: Logger
+    private let state: Mutex<State>
+
+    public init(store: AccessStore, configuration: Configuration, logger: Logger = Logger(label: "layerserver.access")) throws {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.recorder = AuditRecorder(store: store, logger: logger)
+        self.keyBytes = try store.signingKey().withUnsafeBytes { Array($0) }
+        let (policy, generation) = try store.current()
+        let tokens = try store.tokens()
+        state = Mutex(State(version: Self.effective(policy, configuration), generation: generation,
+                            tokens: Dictionary(uniqueKeysWithValues: tokens.map { ($0.id, $0) })))
+    }
+
+    /// The stored policy with the operator's settings applied.
+    static func effective(_ policy: Policy, _ configuration: Configuration) -> PolicyVersion {
+        var p = policy
+        p.anonymousAccess = configuration.anonymousAccess
+        return PolicyVersion(p)
+    }
+
+    /// The policy version decisions use now.
+    public var policy: PolicyVersion { state.withLock { $0.version } }
+
+    /// Reloads the policy and tokens when they changed (here or in another process).
+    @discardableResult
+    public func refresh() throws -> Bool {
+        let known = state.withLock { $0.generation }
+        let fresh = try store.store.readSync { db -> (Policy, Int, [TokenRecord])? in
+            let generation = try AccessSchema.policyGeneration(db)
+            guard generation != known else { return nil }
+            return (try AccessStore.loadPolicy(db), generation, try AccessStore.loadTokens(db))
+        }
+        guard let (policy, generation, tokens) = fresh else { return false }
+        let version = Self.effective(policy, configuration)
+        state.withLock { s in
+            s = State(version: version, generation: generation, tokens: Dictionary(uniqueKeysWithValues: tokens.map { ($0.id, $0) }))
+        }
+        logger.info("access policy reloaded", metadata: ["generation": "\(generation)", "policy": "\(version.hash.prefix(12))"])
+        return true
+    }
+
+    // MARK: Authentication
+
+    /// Checks a bearer token. No header means anonymous (which the policy may still deny).
+    public func authenticate(authorization: String?, at time: Date) -> Result<Principal, AuthenticationFailure> {
+        guard let authorization else { return .success(.anonymous) }
+        guard let (id, secret) = Credentials.parseBearer(authorization) else {
+            return .failure(AuthenticationFailure(claimed: "unknown", reason: "malformed Authorization header: use \"Bearer lst_<id>.<secret>\""))
+        }
+        return principal(tokenID: id, secret: secret, at: time, via: .bearer)
+    }
+
+    private func principal(tokenID id: String, secret: String?, at time: Date, via: Principal.Via) -> Result<Principal, AuthenticationFailure> {
+        let (record, policy) = state.withLock { ($0.tokens[id], $0.version.policy) }
+        guard let record else { return .failure(AuthenticationFailure(claimed: id, reason: "unknown token")) }
+        if let secret, !Credentials.equal(Credentials.digest(secret), record.secretSHA256) {
+            return .failure(AuthenticationFailure(claimed: id, reason: "wrong token secret"))
+        }
+        if record.revokedAt != nil { return .failure(AuthenticationFailure(claimed: id, reason: "token revoked")) }
+        if record.expiresAt <= time { return .failure(AuthenticationFailure(claimed: id, reason: "token expired")) }
+        guard let user = policy.users[record.userID] else {
+            return .failure(AuthenticationFailure(claimed: id, reason: "the token's user no longer exists"))
+        }
+        return .success(Principal(subject: .user(user.id), organisation: user.organisation, tokenID: id, via: via))
+    }
+
+    /// Checks a signed tile-URL parameter for `layer`: its MAC, its expiry, the token it was
+    /// made from, and that the caller's access class for the layer is still the one signed.
+    public func authenticate(signed value: String, layer: String, at time: Date) -> Result<Principal, AuthenticationFailure> {
+        guard let (tokenID, expires, accessClass) = Credentials.verify(value, layer: layer, key: key) else {
+            return .failure(AuthenticationFailure(claimed: "unknown", reason: "signed URL is malformed or its signature does not match"))
+        }
+        guard Double(expires) > time.timeIntervalSince1970 else {
+            return .failure(AuthenticationFailure(claimed: tokenID, reason: "signed URL expired"))
+        }
+        switch principal(tokenID: tokenID, secret: nil, at: time, via: .signedURL) {
+        case .failure(let f): return .failure(f)
+        case .success(let p):
+            guard readGrant(p, layer: layer, at: time).accessClass == accessClass else {
+                return .failure(AuthenticationFailure(claimed: tokenID, reason: "access changed since the URL was signed"))
+            }
+            return .success(p)
+        }
+    }
+
+    /// A signed-URL parameter for `principal`'s current access to `layer`, or nil when the
+    /// caller did not authenticate with a token.
+    public func signedParameter(for principal: Principal, layer: String, at time: Date) -> (value: String, expires: Date)? {
+        guard let tokenID = principal.tokenID, principal.via == .bearer else { return nil }
+        let lifetime = Double(configuration.signedURLLifetime.components.seconds)
+        let expires = Int64(time.timeIntervalSince1970 + lifetime)
+        let grant = readGrant(principal, layer: layer, at: time)
+        return (Credentials.sign(tokenID: tokenID, expires: expires, layer: layer, accessClass: grant.accessClass, key: key),
+                Date(timeIntervalSince1970: Double(expires)))
+    }
+
+    // MARK: Decisions
+
+    /// The decision, not memoised: for writes, administration, review and explanations.
+    public func decide(_ principal: Principal, _ action: Action, _ resource: Resource, at time: Date) -> Decision {
+        policy.decide(principal.subject, action, resource, at: time)
+    }
+
+    /// The read decision for a layer, memoised per subject and layer until the policy changes
+    /// or the decision's own validity ends (an audit lapses, an attachment ends).
+    public func readGrant(_ principal: Principal, layer: String, at time: Date) -> LayerGrant {
+        let key = MemoKey(subject: principal.subject, layer: layer)
+        let (memo, version) = state.withLock { ($0.memo[key], $0.version) }
+        if let memo, memo.decision.policyHash == version.hash, memo.decision.validUntil.map({ time < $0 }) ?? true {
+            return memo
+        }
+        let decision = version.decide(principal.subject, .read, .layer(layer), at: time)
+        let grant = LayerGrant(decision: decision, accessClass: Self.accessClass(decision))
+        state.withLock { s in
+            guard s.version.hash == version.hash else { return }
+            if s.memo.count > 50_000 { s.memo.removeAll() }
+            s.memo[key] = grant
+        }
+        return grant
+    }
+
+    /// Hex digest of what an allowed read shows: the filter and the hidden attributes.
+    static func accessClass(_ d: Decision) -> String {
+        guard d.allowed else { return "denied" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let filter = (try? encoder.encode(d.filter)) ?? Data()
+        let text = String(decoding: filter, as: UTF8.self) + "|" + d.hiddenAttributes.joined(separator: ",")
+        return LayerService.hex(SHA256.hash(data: Data(text.utf8)).prefix(8))
+    }
+
+    // MARK: Audit
+
+    /// Records a read decision: denials always, allowed reads of restricted and confidential layers.
+    public func audit(read grant: LayerGrant, principal: Principal, layer: String, sensitivity: Sensitivity?,
+                      item: String?, at time: Date) {
+        let d = grant.decision
+        guard !d.allowed || (sensitivity ?? .confidential) > .open else { return }
+        recorder.record(d.allowed ? .read : .denial, subject: principal.subject.text, organisation: principal.organisation,
+                        action: "read", resource: "layer:\(layer)", decision: d.allowed ? "allow" : "deny", rules: d.rules,
+                        policyHash: d.policyHash, item: item, detail: d.reasons.joined(separator: "; "), at: time)
+    }
+
+    /// Records any other denied decision.
+    public func audit(denied d: Decision, principal: Principal, action: Action, resource: Resource, at time: Date) {
+        recorder.record(.denial, subject: principal.subject.text, organisation: principal.organisation, action: action.rawValue,
+                        resource: resource.text, decision: "deny", rules: d.rules, policyHash: d.policyHash, item: nil,
+                        detail: d.reasons.joined(separator: "; "), at: time)
+    }
+
+    /// Records a refused credential.
+    public func audit(_ failure: AuthenticationFailure, path: String, at time: Date) {
+        recorder.record(.authentication, subject: failure.claimed, organisation: "", action: "authenticate", resource: "request",
+                        decision: "deny", rules: ["deny-default"], policyHash: policy.hash, item: path, detail: failure.reason, at: time)
+    }
+}

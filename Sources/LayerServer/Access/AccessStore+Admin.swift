@@ -1,0 +1,70 @@
+import AccessPolicy
+import Foundation
+
+/// The administration operations, shared by the HTTP API and the CLI. Each is one policy
+/// change with its audit record; the caller has already checked the actor's rights.
+extension AccessStore {
+    /// JSON as the HTTP API and the audit log show it: sorted keys, ISO 8601 dates.
+    public static func apiJSON(_ value: some Encodable) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        return String(decoding: (try? e.encode(value)) ?? Data(), as: UTF8.self)
+    }
+
+    /// A decoder for the HTTP API's JSON bodies and the bootstrap file.
+    public static func apiDecoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+
+    @discardableResult
+    public func put(_ o: Organisation, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
+        try change(by: actor, resource: "organisation:\(o.id)", summary: "set organisation \(o.id): \(Self.apiJSON(o))", at: time) {
+            $0.organisations[o.id] = o
+        }
+    }
+
+    @discardableResult
+    public func put(_ u: User, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
+        try change(by: actor, resource: "user:\(u.id)", summary: "set user \(u.id): \(Self.apiJSON(u))", at: time) {
+            $0.users[u.id] = u
+        }
+    }
+
+    @discardableResult
+    public func put(_ a: Activity, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
+        try change(by: actor, resource: "activity:\(a.id)", summary: "set activity \(a.id): \(Self.apiJSON(a))", at: time) {
+            $0.activities[a.id] = a
+        }
+    }
+
+    @discardableResult
+    public func put(_ c: LayerConditions, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
+        try change(by: actor, resource: "layer:\(c.layer)", summary: "set conditions of layer \(c.layer): \(Self.apiJSON(c))", at: time) {
+            $0.layers[c.layer] = c
+        }
+    }
+
+    /// What ``remove(_:_:by:at:)`` removes.
+    public enum Kind: String, Sendable, CaseIterable {
+        case organisation, user, activity, conditions
+    }
+
+    /// Removes an organisation (refused while users or layers refer to it), a user, an
+    /// activity or a layer's conditions (the layer is then readable by no one).
+    @discardableResult
+    public func remove(_ kind: Kind, _ id: String, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
+        let resource = kind == .conditions ? "layer:\(id)" : "\(kind.rawValue):\(id)"
+        return try change(by: actor, resource: resource, summary: "remove \(kind.rawValue) \(id)", at: time) { p in
+            let existed: Bool = switch kind {
+            case .organisation: p.organisations.removeValue(forKey: id) != nil
+            case .user: p.users.removeValue(forKey: id) != nil
+            case .activity: p.activities.removeValue(forKey: id) != nil
+            case .conditions: p.layers.removeValue(forKey: id) != nil
+            }
+            guard existed else { throw StoreError(.notFound, "no \(kind.rawValue) \"\(id)\"") }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Collects read and denial events and writes them to the audit log in batches. Events with the
+/// same subject, organisation, action, resource, decision, rules and policy within one flush
+/// interval become one record with their count and the tile or feature ids (up to
+/// ``AuditEvent/maximumItems``). Changes are not recorded here: they are written in the same
+/// transaction as the change itself.
+///
+/// A hard kill loses at most the events of the last interval (one second by default).
+public final class AuditRecorder: Sendable {
+    struct Key: Hashable {
+        var kind: AuditEvent.Kind
+        var subject: String
+        var organisation: String
+        var action: String
+        var resource: String
+        var decision: String
+        var rules: [String]
+        var policyHash: String
+    }
+
+    struct Pending {
+        var first: Date
+        var order: Int
+        var count: Int
+        var items: [String]
+        var detail: String
+    }
+
+    struct State {
+        var pending: [Key: Pending] = [:]
+        var next = 0
+    }
+
+    private let state = Mutex(State())
+    let store: AccessStore
+    let logger: Logger
+
+    public init(store: AccessStore, logger: Logger = Logger(label: "layerserver.audit")) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Records an event (merged with its like until the next flush).
+    public func record(_ kind: AuditEvent.Kind, subject: String, organisation: String, action: String, resource: String,
+                       decision: String, rules: [String], policyHash: String, item: String?, detail: String, at time: Date) {
+        let key = Key(kind: kind, subject: subject, organisation: organisation, action: action, resource: resource,
+                      decision: decision, rules: rules, policyHash: policyHash)
+        state.withLock { s in
+            if var p = s.pending[key] {
+                p.count += 1
+                if let item, p.items.count < AuditEvent.maximumItems { p.items.append(item) }
+                s.pending[key] = p
+            } else {
+                s.pending[key] = Pending(first: time, order: s.next, count: 1, items: item.map { [$0] } ?? [], detail: detail)
+                s.next += 1
+            }
+        }
+    }
+
+    /// Events waiting to be written.
+    public var pendingCount: Int { state.withLock { $0.pending.count } }
+
+    /// Writes every pending record. Safe to call at any time; a failed write keeps the events.
+    public func flush() async throws {
+        let batch = state.withLock { s -> [(Key, Pending)] in
+            let b = s.pending.sorted { $0.value.order < $1.value.order }
+            s.pending = [:]
+            return b
+        }
+        guard !batch.isEmpty else { return }
+        let events = batch.map { key, p in
+            AuditEvent(time: p.first, kind: key.kind, subject: key.subject, organisation: key.organisation, action: key.action,
+                       resource: key.resource, decision: key.decision, rules: key.rules, policyHash: key.policyHash,
+                       count: p.count, items: p.items, detail: p.detail)
+        }
+        do {
+            try await store.append(events)
+        } catch {
+            // Put them back: nothing recorded is dropped because the store was busy.
+            state.withLock { s in
+                for (key, p) in batch {
+                    if var existing = s.pending[key] {
+                        existing.count += p.count
+                        existing.first = min(existing.first, p.first)
+                        s.pending[key] = existing
+                    } else {
+                        s.pending[key] = p
+                    }
+                }
+            }
+            throw error
+        }
+    }
+}
+
+/// Flushes the audit recorder every `interval`, and once more at shutdown.
+struct AuditFlusher: Service {
+    let recorder: AuditRecorder
+    let interval: Duration
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            do {
+                try await recorder.flush()
+            } catch {
+                recorder.logger.error("audit flush failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+        try await recorder.flush()
+    }
+}

@@ -1,0 +1,72 @@
+import Crypto
+import Foundation
+
+/// The text forms of credentials: API tokens (`lst_<id>.<secret>`) and signed tile-URL
+/// parameters (`<token id>.<expiry>.<access class>.<HMAC>`).
+enum Credentials {
+    /// SHA-256 of a token secret, hex: the only form the store keeps.
+    static func digest(_ secret: String) -> String {
+        LayerService.hex(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    /// Splits `Bearer lst_<id>.<secret>`; nil when it is not of that shape.
+    static func parseBearer(_ header: String) -> (id: String, secret: String)? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard token.count <= 200, token.hasPrefix("lst_") else { return nil }
+        let body = token.dropFirst(4)
+        guard let dot = body.firstIndex(of: ".") else { return nil }
+        let id = String(body[..<dot]), secret = String(body[body.index(after: dot)...])
+        guard id.count == 12, id.allSatisfy(\.isHexDigit), (20...100).contains(secret.count),
+              secret.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        return (id, secret)
+    }
+
+    /// Constant-time comparison of two hex digests.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    /// The signed-URL parameter for `layer`, bound to the token, the access class and the expiry.
+    static func sign(tokenID: String, expires: Int64, layer: String, accessClass: String, key: SymmetricKey) -> String {
+        let message = "\(tokenID).\(expires).\(layer).\(accessClass)"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)
+        return "\(tokenID).\(expires).\(accessClass).\(LayerService.hex(mac))"
+    }
+
+    /// Checks a signed-URL parameter's MAC for `layer`; nil when malformed or forged.
+    static func verify(_ value: String, layer: String, key: SymmetricKey) -> (tokenID: String, expires: Int64, accessClass: String)? {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard value.count <= 200, parts.count == 4, let expires = Int64(parts[1]), parts[3].count == 64,
+              let mac = hexBytes(parts[3]) else { return nil }
+        let message = "\(parts[0]).\(expires).\(layer).\(parts[2])"
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(message.utf8), using: key) else { return nil }
+        return (parts[0], expires, parts[2])
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        for i in stride(from: 0, to: chars.count, by: 2) {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+        }
+        return out
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        case 65...70: c - 55
+        default: nil
+        }
+    }
+}

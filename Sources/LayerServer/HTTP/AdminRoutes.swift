@@ -1,0 +1,120 @@
+import AccessPolicy
+import Foundation
+import Hummingbird
+
+/// The administration API (administrator role; layer conditions also for a layer administrator
+/// of the owner). Every change is one policy version with its audit record.
+struct AdminRoutes {
+    let routes: Routes
+    var service: LayerService { routes.service }
+    var access: AccessControl { service.access }
+    var reviews: AccessRoutes { AccessRoutes(routes: routes) }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/admin/policy") { request, _ in
+            _ = try reviews.require(request, .administer)
+            let v = access.policy
+            return try routes.json(["hash": AnyEncodable(v.hash), "policy": AnyEncodable(v.policy)])
+        }
+        router.put("/admin/organisations/:id") { request, context in
+            let actor = try admin(request)
+            var o = try await body(Organisation.self, request, context)
+            o.id = try pathID(context)
+            try access.store.put(Organisation(id: o.id, name: o.name, coreTask: o.coreTask, profile: o.profile, audit: o.audit,
+                                              reach: o.reach, regions: o.regions, adoptionRegion: o.adoptionRegion), by: actor, at: service.clock())
+            return try changed()
+        }
+        router.put("/admin/users/:id") { request, context in
+            let actor = try admin(request)
+            let u = try await body(User.self, request, context)
+            try access.store.put(User(id: try pathID(context), name: u.name, organisation: u.organisation, roles: u.roles),
+                                 by: actor, at: service.clock())
+            return try changed()
+        }
+        router.put("/admin/activities/:id") { request, context in
+            let actor = try admin(request)
+            let a = try await body(Activity.self, request, context)
+            try access.store.put(Activity(id: try pathID(context), name: a.name, kind: a.kind, regions: a.regions, area: a.area,
+                                          start: a.start, end: a.end, attachments: a.attachments), by: actor, at: service.clock())
+            return try changed()
+        }
+        for kind in [AccessStore.Kind.organisation, .user, .activity] {
+            router.delete("/admin/\(kind.rawValue == "activity" ? "activities" : kind.rawValue + "s")/:id") { request, context in
+                let actor = try admin(request)
+                try access.store.remove(kind, try pathID(context), by: actor, at: service.clock())
+                return try changed()
+            }
+        }
+        router.put("/admin/layers/:id/conditions") { request, context in
+            let id = try pathID(context)
+            let actor = try conditionsActor(request, layer: id)
+            let c = try await body(LayerConditions.self, request, context)
+            try access.store.put(LayerConditions(layer: id, owner: c.owner, sensitivity: c.sensitivity, allowedProfiles: c.allowedProfiles,
+                                                 auditRequired: c.auditRequired, clipToRegions: c.clipToRegions,
+                                                 hiddenAttributes: Dictionary(uniqueKeysWithValues: c.hiddenAttributes.compactMap { k, v in
+                                                     Profile(rawValue: k).map { ($0, v) }
+                                                 })), by: actor, at: service.clock())
+            return try changed()
+        }
+        router.get("/admin/tokens") { request, _ in
+            _ = try admin(request)
+            return try routes.json(try access.store.tokens())
+        }
+        router.post("/admin/users/:id/tokens") { request, context in
+            let actor = try admin(request)
+            struct Body: Decodable { var label: String?; var days: Int? }
+            let b = try await body(Body.self, request, context)
+            let days = b.days ?? 30
+            guard (1...366).contains(days) else { throw Problem.badRequest("days must be 1-366") }
+            let now = service.clock()
+            let issued = try access.store.issueToken(for: try pathID(context), label: b.label ?? "", expiresAt: now + Double(days) * 86_400,
+                                                     by: actor, at: now)
+            try access.refresh()
+            return try routes.json(["id": AnyEncodable(issued.record.id), "token": AnyEncodable(issued.token),
+                                    "expiresAt": AnyEncodable(issued.record.expiresAt),
+                                    "note": AnyEncodable("the token is shown once; the server keeps only its hash")], status: .created)
+        }
+        router.delete("/admin/tokens/:id") { request, context in
+            let actor = try admin(request)
+            try access.store.revokeToken(try pathID(context), by: actor, at: service.clock())
+            return try changed()
+        }
+    }
+
+    func admin(_ request: Request) throws -> AccessActor {
+        let caller = try reviews.require(request, .administer)
+        return AccessActor(subject: caller.subject.text, organisation: caller.organisation)
+    }
+
+    func conditionsActor(_ request: Request, layer: String) throws -> AccessActor {
+        let caller = try routes.principal(request)
+        let now = service.clock()
+        let d = access.decide(caller, .setConditions, .layer(layer), at: now)
+        guard d.allowed else {
+            access.audit(denied: d, principal: caller, action: .setConditions, resource: .layer(layer), at: now)
+            throw Problem.forbidden(d.reasons.last ?? "not allowed")
+        }
+        return AccessActor(subject: caller.subject.text, organisation: caller.organisation)
+    }
+
+    func pathID(_ context: BasicRequestContext) throws -> String {
+        let id = context.parameters.get("id") ?? ""
+        guard !id.isEmpty, id.count <= 64 else { throw Problem.badRequest("the id in the path must be 1-64 characters") }
+        return id
+    }
+
+    func body<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        do {
+            return try AccessStore.apiDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw Problem.badRequest("the JSON body is not a valid \(T.self): \(error)")
+        }
+    }
+
+    /// The new policy hash after a change, once this server has loaded it.
+    func changed() throws -> Response {
+        try access.refresh()
+        return try routes.json(["policy": access.policy.hash])
+    }
+}
