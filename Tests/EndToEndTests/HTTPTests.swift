@@ -14,7 +14,8 @@ import TileRender
 struct HTTPTests {
     @Test("collections list the visible layers with links; hidden layers do not exist")
     func collections() async throws {
-        try await ServerFixture.withServer(ceiling: .restricted) { client in
+        // A kern partner without an audit: no confidential layers.
+        try await ServerFixture.withServer(token: \.notAudited) { client in
             let r = try await client.execute(uri: "/collections", method: .get)
             #expect(r.status == .ok)
             #expect(r.headers[.contentType] == "application/json")
@@ -23,13 +24,13 @@ struct HTTPTests {
             let one = try await client.execute(uri: "/collections/hydrants", method: .get)
             #expect(one.status == .ok)
             let doc = try one.json()
-            #expect(doc["owner"]?.string == "VR")
+            #expect(doc["owner"]?.string == "vr")
             #expect(doc["sensitivity"]?.string == "restricted")
             #expect(doc["featureCount"]?.number == 20_000)
             #expect(doc["storageCrs"]?.string == "http://www.opengis.net/def/crs/EPSG/0/28992")
             let rels = doc["links"]!.array!.compactMap { $0["rel"]?.string }
             #expect(rels.contains("http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"))
-            // The confidential layer is above the ceiling: 404 everywhere, like an unknown layer.
+            // The confidential layer needs an audit: 404 everywhere, like an unknown layer.
             for path in ["/collections/zones", "/collections/zones/tiles", "/collections/zones/tiles/WebMercatorQuad",
                          "/collections/zones/tiles/WebMercatorQuad/tilejson", "/collections/zones/tiles/WebMercatorQuad/10/336/525",
                          "/collections/unknown", "/xyz/zones/WebMercatorQuad/10/525/336.mvt"] {
@@ -40,15 +41,19 @@ struct HTTPTests {
         }
     }
 
-    @Test("a higher ceiling shows the confidential layer")
-    func ceiling() async throws {
-        try await ServerFixture.withServer(ceiling: .confidential) { client in
+    @Test("an audited partner sees the confidential layer; anonymous callers get 401, or open layers when allowed")
+    func visibility() async throws {
+        try await ServerFixture.withServer { client in
             let ids = try await client.execute(uri: "/collections", method: .get).json()["collections"]!.array!.compactMap { $0["id"]?.string }
             #expect(ids == ["hydrants", "regions", "zones"])
+            let anonymous = try await client.anonymous("/collections")
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
         }
-        try await ServerFixture.withServer(ceiling: .open) { client in
-            let ids = try await client.execute(uri: "/collections", method: .get).json()["collections"]!.array!.compactMap { $0["id"]?.string }
+        try await ServerFixture.withServer(token: nil, anonymousAccess: true) { client in
+            let ids = try await client.anonymous("/collections").json()["collections"]!.array!.compactMap { $0["id"]?.string }
             #expect(ids == ["regions"])
+            #expect(try await client.anonymous("/collections/hydrants").status == .notFound)
         }
     }
 
@@ -183,7 +188,8 @@ struct HTTPTests {
                 let tj = try await client.execute(uri: "/collections/hydrants/tiles/\(tms.id)/tilejson", method: .get).json()
                 #expect(tj["tilejson"]?.string == "3.0.0")
                 let template = try #require(tj["tiles"]?.array?.first?.string)
-                #expect(template.hasSuffix("/collections/hydrants/tiles/\(tms.id)/{z}/{y}/{x}"))
+                // Signed for this caller, so map clients that cannot send headers can fetch the tiles.
+                #expect(template.contains("/collections/hydrants/tiles/\(tms.id)/{z}/{y}/{x}?access="))
                 let bounds = (tj["bounds"]?.array ?? []).compactMap { $0.number }
                 #expect(bounds.count == 4 && bounds[0] > 3 && bounds[2] < 7.3 && bounds[1] > 50.7 && bounds[3] < 53.6)
                 #expect(tj["vector_layers"]?.array?.first?["id"]?.string == "hydrants")

@@ -7,7 +7,7 @@ struct ConfigurationTests {
     @Test("flags win over environment, environment over the file, the file over defaults")
     func precedence() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).json")
-        try #"{"host": "0.0.0.0", "port": 9000, "data": "/srv/file", "maximum-sensitivity": "restricted", "tile-cache-mb": 16}"#
+        try #"{"host": "0.0.0.0", "port": 9000, "data": "/srv/file", "anonymous-access": true, "tile-cache-mb": 16}"#
             .write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let c = try await ServerConfiguration.load(overrides: ["port": "9100"], configFile: file.path,
@@ -15,10 +15,10 @@ struct ConfigurationTests {
         #expect(c.port == 9100)
         #expect(c.store.dataDirectory.path == "/srv/env")
         #expect(c.host == "0.0.0.0")
-        #expect(c.access.maximumSensitivity == .restricted)
+        #expect(c.access.anonymousAccess)
         #expect(c.tileCacheBytes == 16 << 20)
         let d = try await ServerConfiguration.load(overrides: [:], configFile: nil, environment: [:])
-        #expect(d.host == "127.0.0.1" && d.port == 8080 && d.access.maximumSensitivity == .open)
+        #expect(d.host == "127.0.0.1" && d.port == 8080 && !d.access.anonymousAccess)
         #expect(d.store.keepVersions == 5)
     }
 
@@ -27,7 +27,7 @@ struct ConfigurationTests {
         await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: ["port": "http"], configFile: nil, environment: [:]) }
         await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: ["port": "70000"], configFile: nil, environment: [:]) }
         await #expect(throws: StoreError.self) {
-            try await ServerConfiguration.load(overrides: [:], configFile: nil, environment: ["LAYERSERVER_MAXIMUM_SENSITIVITY": "secret"])
+            try await ServerConfiguration.load(overrides: [:], configFile: nil, environment: ["LAYERSERVER_ANONYMOUS_ACCESS": "sometimes"])
         }
         await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: [:], configFile: "/nonexistent.json", environment: [:]) }
     }

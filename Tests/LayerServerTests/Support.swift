@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GeoCore
+import TileRender
 @testable import LayerServer
 
 /// Where the shared peer fixtures live (../shared/data next to the checkout).
@@ -39,6 +40,11 @@ final class TempStore {
 
     var importer: LayerImporter { LayerImporter(store: store, transformers: transformers) }
 
+    /// A tile service over this store.
+    func tileService(configuration: TileConfiguration = TileConfiguration()) throws -> TileService {
+        TileService(store: store, transformers: transformers, scope: try SpatialScope(transformers: transformers), configuration: configuration)
+    }
+
     @discardableResult
     func importFile(_ url: URL, layer: String, owner: String = "Test owner", sensitivity: Sensitivity = .open,
                     sourceLayer: String? = nil, sourceCRS: CRS? = nil, minZoom: Int? = nil, maxZoom: Int? = nil) async throws -> ImportReport {
@@ -64,6 +70,13 @@ final class TempStore {
                 : name.hasPrefix("rtree_") && name.hasSuffix("_geom") ? String(name.dropFirst(6).dropLast(5)) : name
             return VersionTables.isVersionTableName(base) && !known.contains(base)
         }.sorted()
+    }
+}
+
+extension TileService {
+    /// The unrestricted tile: tests of the renderer itself.
+    func render(layer: Layer, tms: TileMatrixSet, tile: TileID) async throws -> [UInt8] {
+        try await render(layer: layer, tms: tms, tile: tile, restriction: .none)
     }
 }
 

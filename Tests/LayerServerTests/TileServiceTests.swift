@@ -35,7 +35,7 @@ struct TileServiceTests {
         let file = try await BlockingWork.run { try Self.densePoints(in: directory, count: 200_000, size: 4_000) }
         try await t.importFile(file, layer: "dense")
         let layer = try #require(try t.store.layer("dense"))
-        let service = TileService(store: t.store, transformers: t.transformers)
+        let service = try t.tileService()
         let center = Position(138_000, 458_000)
         let cells = service.configuration.cellsPerTile
         for tms in TileMatrixSet.supported {
@@ -73,7 +73,7 @@ struct TileServiceTests {
         let t = try TempStore()
         try await t.importFile(TestData.bag, layer: "a", sourceLayer: "verblijfsobjecten", minZoom: 12, maxZoom: 16)
         let layer = try #require(try t.store.layer("a"))
-        let service = TileService(store: t.store, transformers: t.transformers)
+        let service = try t.tileService()
         let dam = try Transformer(from: .rdNew, to: .webMercator).transform(Position(121_100, 488_900))
         for z in [10, 11, 12, 16, 17] {
             let tile = TileMatrixSet.webMercatorQuad.tile(containing: dam, z: z)!
@@ -94,7 +94,7 @@ struct TileServiceTests {
         let layer = try #require(try t.store.layer("regions"))
         var config = TileConfiguration()
         config.mvt.simplificationTolerance = 0
-        let service = TileService(store: t.store, transformers: t.transformers, configuration: config)
+        let service = try t.tileService(configuration: config)
         let tms = TileMatrixSet.netherlandsRDNewQuad
         let tile = TileID(z: 0, row: 0, col: 0)
         let decoded = try MVTDecoder.decodeAndInterpret(try await service.render(layer: layer, tms: tms, tile: tile))
@@ -155,19 +155,6 @@ struct TileServiceTests {
         _ = try MVTDecoder.decodeAndInterpret(try MVTEncoder.encode([b]))
         #expect(TileMatrixSet.webMercatorQuad.tile(containing: far, z: 10) == nil)
         #expect(TileMatrixSet.webMercatorQuad.tileRange(covering: Envelope(minX: -1e308, minY: -1e308, maxX: 1e308, maxY: 1e308), z: 3) != nil)
-    }
-
-    @Test("the access gate hides layers above the ceiling")
-    func gate() {
-        func layer(_ s: Sensitivity) -> Layer {
-            Layer(id: "x", title: "x", owner: "o", sensitivity: s, minZoom: 0, maxZoom: 24, currentVersion: 1, versions: [],
-                  createdAt: Date(), updatedAt: Date())
-        }
-        #expect(AccessGate().decide(layer(.open)).allowed)
-        #expect(!AccessGate().decide(layer(.restricted)).allowed)
-        #expect(AccessGate(maximumSensitivity: .restricted).decide(layer(.restricted)).allowed)
-        #expect(!AccessGate(maximumSensitivity: .restricted).decide(layer(.confidential)).allowed)
-        #expect(AccessGate(maximumSensitivity: .open).accessClass != AccessGate(maximumSensitivity: .restricted).accessClass)
     }
 }
 

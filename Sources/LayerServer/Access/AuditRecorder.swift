@@ -4,7 +4,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// Collects read and denial events and writes them to the audit log in batches. Events with the
-/// same subject, organisation, action, resource, decision, rules and policy within one flush
+/// same subject, organisation, action, resource, decision, rules, reasons and policy within one flush
 /// interval become one record with their count and the tile or feature ids (up to
 /// ``AuditEvent/maximumItems``). Changes are not recorded here: they are written in the same
 /// transaction as the change itself.
@@ -20,6 +20,8 @@ public final class AuditRecorder: Sendable {
         var decision: String
         var rules: [String]
         var policyHash: String
+        /// Reasons are part of the key: two different reasons never merge into one record.
+        var detail: String
     }
 
     struct Pending {
@@ -27,7 +29,6 @@ public final class AuditRecorder: Sendable {
         var order: Int
         var count: Int
         var items: [String]
-        var detail: String
     }
 
     struct State {
@@ -48,14 +49,14 @@ public final class AuditRecorder: Sendable {
     public func record(_ kind: AuditEvent.Kind, subject: String, organisation: String, action: String, resource: String,
                        decision: String, rules: [String], policyHash: String, item: String?, detail: String, at time: Date) {
         let key = Key(kind: kind, subject: subject, organisation: organisation, action: action, resource: resource,
-                      decision: decision, rules: rules, policyHash: policyHash)
+                      decision: decision, rules: rules, policyHash: policyHash, detail: detail)
         state.withLock { s in
             if var p = s.pending[key] {
                 p.count += 1
                 if let item, p.items.count < AuditEvent.maximumItems { p.items.append(item) }
                 s.pending[key] = p
             } else {
-                s.pending[key] = Pending(first: time, order: s.next, count: 1, items: item.map { [$0] } ?? [], detail: detail)
+                s.pending[key] = Pending(first: time, order: s.next, count: 1, items: item.map { [$0] } ?? [])
                 s.next += 1
             }
         }
@@ -75,7 +76,7 @@ public final class AuditRecorder: Sendable {
         let events = batch.map { key, p in
             AuditEvent(time: p.first, kind: key.kind, subject: key.subject, organisation: key.organisation, action: key.action,
                        resource: key.resource, decision: key.decision, rules: key.rules, policyHash: key.policyHash,
-                       count: p.count, items: p.items, detail: p.detail)
+                       count: p.count, items: p.items, detail: key.detail)
         }
         do {
             try await store.append(events)
