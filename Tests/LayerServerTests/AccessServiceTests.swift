@@ -1,0 +1,289 @@
+import AccessPolicy
+import Foundation
+import GRDB
+import GeoCore
+@testable import LayerServer
+import MVTTestSupport
+import Synchronization
+import Testing
+import TileRender
+
+/// The access decision as the service enforces it: tiles against decisions on random policies,
+/// lapses by the clock alone, the audit chain against a byte edited in the file.
+@Suite("Access in the service", .serialized)
+struct AccessServiceTests {
+    /// A settable clock.
+    final class Clock: Sendable {
+        let now: Mutex<Date>
+        init(_ d: Date) { now = Mutex(d) }
+        func set(_ d: Date) { now.withLock { $0 = d } }
+        var read: @Sendable () -> Date { { self.now.withLock { $0 } } }
+    }
+
+    static func service(_ t: TempStore, clock: Clock, cacheBytes: Int = 16 << 20) throws -> LayerService {
+        let access = try AccessControl(store: AccessStore(store: t.store), configuration: .init(anonymousAccess: true))
+        return try LayerService(store: t.store, tiles: try t.tileService(), cache: TileCache(capacity: cacheBytes), access: access, clock: clock.read)
+    }
+
+    static func principal(_ user: User) -> Principal {
+        Principal(subject: .user(user.id), organisation: user.organisation, tokenID: nil, via: .bearer)
+    }
+
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// The raw safety-region polygons from the fixture, parsed here independently of SpatialScope.
+    static let regions: [String: Geometry] = {
+        let json = try! JSONValue.parse(try! Data(contentsOf: TestData.fixture("safety_regions.geojson")))
+        var out: [String: Geometry] = [:]
+        for f in json["features"]!.array! { out[f["properties"]!["code"]!.string!] = try! GeoJSON.geometry(from: f["geometry"]!) }
+        return out
+    }()
+
+    /// True when `p` (WGS 84) lies in the filter's area, checked with GEOS on the raw polygons.
+    static func inside(_ p: Position, _ filter: SpatialFilter) throws -> Bool {
+        switch filter {
+        case .everywhere: return true
+        case .nowhere: return false
+        case .within(let codes, let areas):
+            for code in codes where try GeometryOperations.intersects(regions[code]!, .point(p)) { return true }
+            for a in areas {
+                let polys = a.polygons.map { Polygon(rings: $0.map { $0.map { Position($0.lon, $0.lat) } }) }
+                if try GeometryOperations.intersects(.multiPolygon(polys), .point(p)) { return true }
+            }
+            return false
+        }
+    }
+
+    /// Two point layers: real BAG addresses in Amsterdam (VR13) and generated hydrants across the country.
+    static func store() async throws -> TempStore {
+        let t = try TempStore()
+        let dir = t.directory
+        let hydrants = try await BlockingWork.run { () throws -> URL in
+            let file = dir.appendingPathComponent("hydrants.gpkg")
+            _ = try FixtureGenerator(fixtures: TestData.repository.appendingPathComponent("fixtures"), transformers: TransformerPool())
+                .generate(.hydrants, count: 6000, to: file)
+            return file
+        }
+        try await t.importFile(TestData.fixture("bag_addresses.gpkg"), layer: "bag")
+        try await t.importFile(hydrants, layer: "hydrants")
+        return t
+    }
+
+    /// Every feature position of a layer's current version, by fid, in WGS 84.
+    static func positions(_ t: TempStore, _ layer: Layer) throws -> [Int64: Position] {
+        let v = layer.current
+        let transformer = try Transformer(from: v.crs, to: .wgs84)
+        return try t.store.readSync { db in
+            var out: [Int64: Position] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT fid, geom FROM \(GeoPackageSchema.quote(v.tableName))") {
+                let blob: Data = row["geom"]
+                if case .point(let p?) = try GeoPackageBinary.decode([UInt8](blob)).geometry {
+                    out[row["fid"]] = try transformer.transform(p)
+                }
+            }
+            return out
+        }
+    }
+
+    /// Random policies over the two layers: organisations of every profile, audit status and
+    /// reach in and around VR13 and VR09, random layer conditions and an activity.
+    static func randomPolicy(_ rng: inout SeededRandom) -> Policy {
+        let nearby = ["VR09", "VR12", "VR13", "VR14", "VR16", "VR11"]
+        var orgs: [Organisation] = []
+        for i in 0..<6 {
+            let reach: Reach = [.regional, .regional, .supraRegional, .national].randomElement(using: &rng)!
+            let n = reach == .regional ? Int.random(in: 1...2, using: &rng) : 3
+            let regions = Array(nearby.shuffled(using: &rng).prefix(n))
+            let audit: AuditStatus = [.certified, .notAudited, .conditional(until: now + 86_400), .conditional(until: now - 1)].randomElement(using: &rng)!
+            orgs.append(Organisation(id: "o\(i)", name: "O\(i)", coreTask: .beheerder, profile: Profile.allCases.randomElement(using: &rng)!,
+                                     audit: audit, reach: reach, regions: reach == .national ? [] : regions, adoptionRegion: regions[0]))
+        }
+        let users = orgs.map { User(id: "u-\($0.id)", name: "U", organisation: $0.id, roles: [[.viewer], [.editor], [.securityReviewer]].randomElement(using: &rng)!) }
+        let layers = ["bag", "hydrants"].map { id in
+            LayerConditions(layer: id, owner: orgs.randomElement(using: &rng)!.id, sensitivity: Sensitivity.allCases.randomElement(using: &rng)!,
+                            allowedProfiles: Profile.allCases.filter { _ in Bool.random(using: &rng) }, clipToRegions: Bool.random(using: &rng),
+                            hiddenAttributes: Bool.random(using: &rng) ? [.kern: ["region"], .standby: ["kind", "region"]] : [:])
+        }
+        let lon = Double.random(in: 4.7...5.1, using: &rng), lat = Double.random(in: 52.2...52.45, using: &rng)
+        let activity = Activity(id: "a", name: "A", kind: .incident, regions: ["VR13"],
+                                area: Bool.random(using: &rng) ? .box(minLon: lon, minLat: lat, maxLon: lon + 0.15, maxLat: lat + 0.1) : nil,
+                                start: now - 3600, end: now + 3600,
+                                attachments: orgs.filter { _ in Bool.random(using: &rng) }.map { Attachment(organisation: $0.id, from: now - 60, until: now + 60) })
+        return Policy(organisations: orgs, users: users, activities: [activity], layers: layers, anonymousAccess: true)
+    }
+
+    @Test("no tile holds a feature of a denied layer, a feature outside the allowed area, or a hidden attribute")
+    func tilesFollowDecisions() async throws {
+        let t = try await Self.store()
+        let clock = Clock(Self.now)
+        let access = AccessStore(store: t.store)
+        let layers = try t.store.layers()
+        let positions = try Dictionary(uniqueKeysWithValues: layers.map { ($0.id, try Self.positions(t, $0)) })
+        // Tiles over Amsterdam and its neighbours, in both grids and several zooms.
+        var tiles: [(TileMatrixSet, TileID)] = []
+        let wm = try Transformer(from: .wgs84, to: .webMercator), rd = try Transformer(from: .wgs84, to: .rdNew)
+        for (lon, lat) in [(4.889, 52.389), (4.75, 52.35), (5.05, 52.30), (4.95, 52.45)] {
+            for z in [9, 11, 13] { tiles.append((.webMercatorQuad, TileMatrixSet.webMercatorQuad.tile(containing: try wm.transform(Position(lon, lat)), z: z)!)) }
+            for z in [5, 8] { tiles.append((.netherlandsRDNewQuad, TileMatrixSet.netherlandsRDNewQuad.tile(containing: try rd.transform(Position(lon, lat)), z: z)!)) }
+        }
+        var rng = SeededRandom(state: 4242)
+        var checkedFeatures = 0, deniedLayers = 0, partial = 0
+        for round in 0..<12 {
+            let policy = Self.randomPolicy(&rng)
+            try access.change(by: .localOperator(), resource: "system", summary: "property round \(round)", at: Self.now) { $0 = policy }
+            // One service per policy with a shared cache budget: cached tiles must still follow the decisions.
+            let service = try Self.service(t, clock: clock)
+            let version = service.access.policy
+            let subjects = policy.users.values.sorted { $0.id < $1.id }.map(Self.principal) + [.anonymous]
+            for caller in subjects {
+                for layer in layers {
+                    let decision = version.decide(caller.subject, .read, .layer(layer.id), at: Self.now)
+                    guard let (visible, grant) = service.visibleLayer(layer.id, caller) else {
+                        #expect(!decision.allowed, "\(caller.subject) \(layer.id): hidden but allowed")
+                        deniedLayers += 1
+                        continue
+                    }
+                    #expect(decision.allowed && grant.decision == decision)
+                    var seen = 0
+                    for (tms, tile) in tiles {
+                        let result = try await service.tile(layer: visible, grant: grant, tms: tms, tile: tile, gzip: false)
+                        guard result.body.readableBytes > 0 else { continue }
+                        let decoded = try MVTDecoder.decodeAndInterpret(Array(result.body.readableBytesView))
+                        for l in decoded.layers {
+                            #expect(Set(l.keys).isDisjoint(with: decision.hiddenAttributes), "\(caller.subject) \(layer.id): hidden attribute in tile")
+                            for f in l.features {
+                                let id = Int64(try #require(f.id))
+                                let p = try #require(positions[layer.id]?[id])
+                                #expect(try Self.inside(p, decision.filter), "\(caller.subject) \(layer.id) fid \(id) at \(p) outside \(decision.filter.text)")
+                                seen += 1
+                            }
+                        }
+                    }
+                    checkedFeatures += seen
+                    if case .within = decision.filter, seen > 0 { partial += 1 }
+                }
+            }
+        }
+        // The rounds exercised every branch: denials, spatially limited grants, features checked.
+        #expect(deniedLayers > 10 && partial > 3 && checkedFeatures > 1000, "denied \(deniedLayers), partial \(partial), features \(checkedFeatures)")
+    }
+
+    @Test("a conditional audit lapses at its re-audit date and the layer disappears, with no one acting")
+    func conditionalAuditLapse() async throws {
+        let t = try TempStore()
+        try await t.importFile(TestData.fixture("bag_addresses.gpkg"), layer: "bag")
+        let lapse = Self.now + 86_400
+        let gas = Organisation(id: "gas", name: "Gas", coreTask: .beheerder, profile: .kern, audit: .conditional(until: lapse),
+                               reach: .regional, regions: ["VR13"], adoptionRegion: "VR13")
+        let owner = Organisation(id: "owner", name: "Owner", coreTask: .beheerder, profile: .kern, audit: .certified,
+                                 reach: .national, regions: [], adoptionRegion: "VR13")
+        let user = User(id: "g", name: "G", organisation: "gas", roles: [.viewer])
+        try AccessStore(store: t.store).change(by: .localOperator(), resource: "system", summary: "lapse test", at: Self.now) { p in
+            p = Policy(organisations: [gas, owner], users: [user],
+                       layers: [LayerConditions(layer: "bag", owner: "owner", sensitivity: .confidential)])
+        }
+        let clock = Clock(lapse - 1)
+        let service = try Self.service(t, clock: clock)
+        let caller = Self.principal(user)
+        let (layer, grant) = try #require(service.visibleLayer("bag", caller))
+        let tile = TileMatrixSet.webMercatorQuad.tile(containing: try Transformer(from: .wgs84, to: .webMercator).transform(Position(4.889, 52.389)), z: 12)!
+        let body = try await service.tile(layer: layer, grant: grant, tms: .webMercatorQuad, tile: tile, gzip: false).body
+        let unrestricted = try await t.tileService().render(layer: layer, tms: .webMercatorQuad, tile: tile)
+        #expect(body.readableBytes > 0, "\(grant.decision.filter.text) unrestricted \(unrestricted.count) bytes; extent \(layer.current.extentWGS84)")
+        #expect(service.visibleLayers(caller).map(\.id) == ["bag"])
+        clock.set(lapse)
+        #expect(service.visibleLayer("bag", caller) == nil)
+        #expect(service.visibleLayers(caller).isEmpty)
+        try await service.access.recorder.flush()
+        let denials = try t.store.readSync { db in try AuditLog.query(db, layer: "bag", kind: .denial) }
+        #expect(denials.contains { $0.event.rules.last == "audit-required" && $0.event.detail.contains("lapsed") })
+    }
+
+    @Test("audit verify names a record whose bytes were changed in the database file, and deleted or reordered records")
+    func auditTamper() async throws {
+        let t = try TempStore()
+        let access = AccessStore(store: t.store)
+        let events = (1...40).map { i in
+            AuditEvent(time: Self.now + Double(i), kind: .read, subject: "user\(i)", organisation: "org", action: "read",
+                       resource: "layer:hydrants", decision: "allow", rules: ["profile-reads"], policyHash: String(repeating: "a", count: 64),
+                       count: i, items: ["WebMercatorQuad/14/\(i)/\(i)"], detail: "marker-\(1000 + i)")
+        }
+        try await access.append(events)
+        #expect(try access.verifyAudit().intact)
+        #expect(try access.verifyAudit().records == 40)
+        // The log is append-only for SQL.
+        #expect(throws: (any Error).self) { try t.store.pool.write { db in try db.execute(sql: "UPDATE ls_audit SET detail = 'x' WHERE seq = 3") } }
+        #expect(throws: (any Error).self) { try t.store.pool.write { db in try db.execute(sql: "DELETE FROM ls_audit WHERE seq = 3") } }
+        // Into the main file, then change one byte of record 23 with the store closed.
+        _ = try await t.store.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        let seqOfMarker: Int64 = try t.store.readSync { db in try Int64.fetchOne(db, sql: "SELECT seq FROM ls_audit WHERE detail = 'marker-1023'")! }
+        try t.store.pool.close()
+        let url = t.store.configuration.databaseURL
+        var bytes = try Data(contentsOf: url)
+        let range = try #require(bytes.firstRange(of: Data("marker-1023".utf8)))
+        bytes[range.upperBound - 1] = UInt8(ascii: "4")  // marker-1023 -> marker-1024
+        try bytes.write(to: url)
+        let reopened = AccessStore(store: try LayerStore(configuration: t.store.configuration))
+        let result = try reopened.verifyAudit()
+        #expect(result.firstBad == seqOfMarker)
+        #expect(result.problem?.contains("edited") == true)
+    }
+
+    @Test("deleting or reordering records past the triggers is found too")
+    func auditDeleteAndReorder() async throws {
+        for tamper in ["DELETE FROM ls_audit WHERE seq = 5",
+                       "UPDATE ls_audit SET seq = -7 WHERE seq = 7; UPDATE ls_audit SET seq = 7 WHERE seq = 8; UPDATE ls_audit SET seq = 8 WHERE seq = -7",
+                       "UPDATE ls_audit SET count = 99 WHERE seq = 9"] {
+            let t = try TempStore()
+            let access = AccessStore(store: t.store)
+            try await access.append((1...12).map { i in
+                AuditEvent(time: Self.now, kind: .denial, subject: "s\(i)", organisation: "o", action: "read", resource: "layer:x",
+                           decision: "deny", rules: ["deny-default"], policyHash: "h", detail: "d\(i)")
+            })
+            try await t.store.pool.write { db in
+                try db.execute(sql: "DROP TRIGGER ls_audit_no_update; DROP TRIGGER ls_audit_no_delete")
+                try db.execute(sql: tamper)
+            }
+            let result = try access.verifyAudit()
+            #expect(!result.intact, "\(tamper)")
+            #expect([6, 7, 9].contains(result.firstBad ?? 0), "\(tamper): \(result.firstBad ?? 0) \(result.problem ?? "")")
+        }
+    }
+
+    @Test("tokens: shown once, stored as a hash, parsed strictly; signed parameters are bound to layer and class")
+    func credentials() throws {
+        let t = try TempStore()
+        let access = AccessStore(store: t.store)
+        try access.change(by: .localOperator(), resource: "system", summary: "t", at: Self.now) { p in
+            p.organisations["o"] = Organisation(id: "o", name: "O", coreTask: .hulpdienst, profile: .kern, audit: .certified,
+                                                reach: .national, regions: [], adoptionRegion: "VR09")
+            p.users["u"] = User(id: "u", name: "U", organisation: "o", roles: [.viewer])
+        }
+        let issued = try access.issueToken(for: "u", label: "x", expiresAt: Self.now + 60, by: .localOperator(), at: Self.now)
+        let secret = String(issued.token.split(separator: ".")[1])
+        let stored = try t.store.readSync { db in try String.fetchAll(db, sql: "SELECT secret_sha256 FROM ls_token") }
+        #expect(stored == [Credentials.digest(secret)] && !stored[0].contains(secret))
+        #expect(Credentials.parseBearer("Bearer \(issued.token)")?.id == issued.record.id)
+        for bad in ["Bearer", "Bearer lst_", "Token \(issued.token)", "Bearer \(issued.token)x!", "Bearer lst_zz.\(secret)"] {
+            #expect(Credentials.parseBearer(bad) == nil, "\(bad)")
+        }
+        #expect(throws: StoreError.self) { try access.issueToken(for: "nobody", label: "", expiresAt: Self.now + 60, by: .localOperator(), at: Self.now) }
+        let key = try access.signingKey()
+        let signed = Credentials.sign(tokenID: "abc", expires: 100, layer: "l", accessClass: "c1", key: key)
+        #expect(Credentials.verify(signed, layer: "l", key: key)?.accessClass == "c1")
+        #expect(Credentials.verify(signed, layer: "m", key: key) == nil)
+        #expect(Credentials.verify(signed.replacingOccurrences(of: ".c1.", with: ".c2."), layer: "l", key: key) == nil)
+    }
+}
+
+/// A seeded generator, so a failing case replays.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
