@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// The access and audit commands, run as an operator would.
+@Suite("Access CLI", .serialized)
+struct AccessCLITests {
+    func run(_ args: [String], _ data: URL) throws -> CLITests.Result {
+        try CLITests.layerserver(args + ["--data", data.path])
+    }
+
+    @Test("admin builds a policy, access explains and tabulates it, audit verify finds an edited byte")
+    func adminExplainMatrixVerify() throws {
+        let data = CLITests.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let steps: [[String]] = [
+            ["admin", "org", "--id", "vitens", "--name", "Vitens", "--task", "beheerder", "--profile", "kern", "--audit", "certified",
+             "--reach", "supra-regional", "--regions", "VR04,VR05,VR09", "--adoption", "VR09"],
+            ["admin", "org", "--id", "stedin", "--name", "Stedin", "--task", "beheerder", "--profile", "kern", "--audit", "conditional:2020-01-01",
+             "--reach", "regional", "--regions", "VR09", "--adoption", "VR09"],
+            ["admin", "user", "--id", "gas", "--name", "Gas", "--org", "stedin", "--roles", "viewer"],
+            ["admin", "user", "--id", "vitens-gis", "--name", "GIS", "--org", "vitens", "--roles", "viewer,editor"],
+        ]
+        for s in steps {
+            let r = try run(s, data)
+            #expect(r.status == 0, "\(s): \(r.stderr)")
+            #expect(r.stdout.hasPrefix("policy "))
+        }
+        let before = try #require(try run(["access", "versions"], data).stdout.split(separator: "\n").last?.split(separator: " ").dropFirst().first)
+        let imported = try run(["import", CLITests.bag.path, "--layer", "addresses", "--source-layer", "verblijfsobjecten",
+                                "--owner", "vitens", "--sensitivity", "confidential"], data)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        // The import gave the new layer its owner's default conditions.
+        let explain = try run(["access", "explain", "--user", "gas", "--layer", "addresses"], data)
+        #expect(explain.status == 0, "\(explain.stderr)")
+        #expect(explain.stdout.contains("read: DENY"))
+        #expect(explain.stdout.contains("[audit-required]") && explain.stdout.contains("lapsed"))
+        let before2020 = try run(["access", "explain", "--user", "gas", "--layer", "addresses", "--at", "2019-06-01T00:00:00Z"], data)
+        #expect(before2020.stdout.contains("read: ALLOW") && before2020.stdout.contains("scope: VR09"))
+        let matrix = try run(["access", "matrix"], data)
+        #expect(matrix.stdout.contains("vitens,addresses,read+write,direct,everywhere"))
+        #expect(matrix.stdout.contains("stedin,addresses,none,none,nowhere"))
+        let diff = try run(["access", "diff", String(before)], data)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect(diff.stdout.contains("added") && diff.stdout.contains("vitens × addresses"))
+        let bad = try run(["admin", "org", "--id", "x", "--name", "X", "--task", "beheerder", "--profile", "kern", "--audit", "certified",
+                           "--reach", "regional", "--regions", "VR01,VR02,VR03", "--adoption", "VR01"], data)
+        #expect(bad.status != 0 && bad.stderr.contains("1 or 2 regions"))
+        let issued = try run(["admin", "token", "issue", "--user", "gas", "--days", "2"], data)
+        #expect(issued.status == 0 && issued.stdout.contains("lst_"))
+        let verify = try run(["audit", "verify"], data)
+        #expect(verify.status == 0 && verify.stdout.contains("intact"), "\(verify.stderr)")
+        let list = try run(["audit", "list", "--kind", "change"], data)
+        #expect(list.stdout.contains("issue-token") && list.stdout.contains("layer:addresses"))
+
+        // One byte of the record of the token issue, changed in the file.
+        let db = data.appendingPathComponent("layers.gpkg")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()", db.path]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        var bytes = try Data(contentsOf: db)
+        let marker = try #require(bytes.firstRange(of: Data("for user gas".utf8)))
+        bytes[marker.lowerBound + 9] = UInt8(ascii: "G")
+        try bytes.write(to: db)
+        let broken = try run(["audit", "verify"], data)
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("BROKEN at record") && broken.stderr.contains("edited"), "\(broken.stderr)")
+    }
+}
