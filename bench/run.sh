@@ -39,11 +39,16 @@ done
 echo "ogr2ogr best: $best_ogr s; import best: $best_imp s; ratio $(python3 -c "print(f'{$best_imp / $best_ogr:.2f}')")x"
 cat "$OUT/import.txt"
 
+echo "== access: a certified kern partner with national reach reads the (restricted) hydrants"
+source bench/reader.sh
+TOKEN=$(reader_token "$BIN" "$OUT/data")
+export TOKEN
+
 echo "== tile lists"
 python3 bench/tiles.py "$SRC" "$OUT"
 
 serve() {  # serve CACHE_MB
-  "$BIN" serve --data "$OUT/data" --port "$PORT" --maximum-sensitivity confidential --tile-cache-mb "$1" > "$OUT/serve.log" 2>&1 &
+  "$BIN" serve --data "$OUT/data" --port "$PORT" --tile-cache-mb "$1" > "$OUT/serve.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" > /dev/null && return 0; sleep 0.1; done
   echo "server did not start"; cat "$OUT/serve.log"; exit 1

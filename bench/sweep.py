@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Fetches every tile over the Netherlands for WebMercatorQuad z0-12 and NetherlandsRDNewQuad
 z0-8 with Accept-Encoding: gzip and reports the largest (gzipped) tile per zoom."""
+import os
 import math, sys, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,7 +14,10 @@ grids = {
 }
 
 def fetch(path):
-    req = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"})
+    headers = {"Accept-Encoding": "gzip"}
+    if os.environ.get("TOKEN"):
+        headers["Authorization"] = "Bearer " + os.environ["TOKEN"]
+    req = urllib.request.Request(base + path, headers=headers)
     with urllib.request.urlopen(req) as r:
         return len(r.read())
 

@@ -2,10 +2,13 @@
 local paths = {}
 for line in io.lines(os.getenv("URLS")) do paths[#paths + 1] = line end
 local counter = 0
+local token = os.getenv("TOKEN")
+local headers = {}
+if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
 
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
+  return wrk.format("GET", paths[(counter % #paths) + 1], headers)
 end
 
 local statuses = {}

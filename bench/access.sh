@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Issue 3's benchmark: what the access decision and the audit write add to the cached-tile path.
+# BEFORE_BIN is a release build of the commit before access control (9a1c9a9, sensitivity ceiling,
+# no authentication); the current build serves the same store to a token holder whose reads of
+# the restricted hydrants layer are decided and audited. Runs alternate to spread the machine's
+# drift over both. Needs bench/out/data from bench/run.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.build/release/layerserver
+BEFORE_BIN=${BEFORE_BIN:?set BEFORE_BIN to a release build of 9a1c9a9}
+OUT=bench/out
+PORT=${PORT:-18182}
+DURATION=${DURATION:-20s}
+ROUNDS=${ROUNDS:-3}
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+
+# The reader: kern, certified, national; the hydrants layer restricted (so every read is audited).
+source bench/reader.sh
+READER=$(reader_token "$BIN" "$OUT/data")
+
+run() {  # NAME BINARY TOKEN EXTRA_ARGS...
+  local name=$1 bin=$2 token=$3; shift 3
+  "$bin" serve --data "$OUT/data" --port "$PORT" --tile-cache-mb 128 "$@" > "$OUT/serve-access.log" 2>&1 &
+  local server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" > /dev/null && break; sleep 0.1; done
+  TOKEN=$token URLS="$OUT/tiles-all.txt" wrk -t2 -c16 -d5s -s bench/tiles.lua "http://127.0.0.1:$PORT" > /dev/null
+  local rps
+  rps=$(TOKEN=$token URLS="$OUT/tiles-all.txt" wrk -t2 -c64 -d"$DURATION" -s bench/tiles.lua "http://127.0.0.1:$PORT" \
+        | awk '/Requests\/sec/{print $2} /Non-2xx/{print "NON2XX " $0 > "/dev/stderr"}')
+  echo "$name: $rps req/s, peak RSS $(awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$server/status")"
+  kill "$server"; wait "$server" 2>/dev/null || true
+}
+
+for r in $(seq 1 "$ROUNDS"); do
+  run "before (ceiling, no auth)" "$BEFORE_BIN" "" --maximum-sensitivity confidential
+  run "after (token, decision, audit)" "$BIN" "$READER"
+done
+echo "audit records written: $(sqlite3 "$OUT/data/layers.gpkg" 'SELECT COUNT(*), SUM(count) FROM ls_audit' 2>/dev/null || echo 'sqlite3 not installed')"
+"$BIN" audit verify --data "$OUT/data"
