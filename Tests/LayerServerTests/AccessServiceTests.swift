@@ -287,3 +287,35 @@ struct SeededRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Bootstrap")
+struct BootstrapTests {
+    @Test("the bootstrap file makes the first administrator once, with a token file only the owner reads")
+    func bootstrap() throws {
+        let t = try TempStore()
+        let access = AccessStore(store: t.store)
+        let file = t.directory.appendingPathComponent("bootstrap.json")
+        let tokenFile = t.directory.appendingPathComponent("admin.token")
+        try Data("""
+            { "organisation": { "id": "ifv", "name": "IFV", "coreTask": "hulpdienst", "profile": "kern",
+                                "audit": { "status": "certified" }, "reach": "national", "regions": [], "adoptionRegion": "VR09" },
+              "administrator": { "id": "admin", "name": "Admin", "organisation": "ifv", "roles": ["administrator"] },
+              "tokenFile": "\(tokenFile.path)", "tokenDays": 2 }
+            """.utf8).write(to: file)
+        let done = try Bootstrap.apply(file: file.path, to: access)
+        #expect(done?.contains("administrator admin") == true)
+        let token = try String(contentsOf: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Credentials.parseBearer("Bearer \(token)") != nil)
+        let mode = try FileManager.default.attributesOfItem(atPath: tokenFile.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(!(done ?? "").contains(token))
+        // Once there is an administrator, the file does nothing.
+        try FileManager.default.removeItem(at: tokenFile)
+        #expect(try Bootstrap.apply(file: file.path, to: access) == nil)
+        #expect(!FileManager.default.fileExists(atPath: tokenFile.path))
+        let v = PolicyVersion(try access.current().policy)
+        #expect(v.decide(.user("admin"), .administer, .system, at: Date()).allowed)
+        try Data("{}".utf8).write(to: file)
+        #expect(throws: StoreError.self) { try Bootstrap.apply(file: file.path, to: access) }
+    }
+}

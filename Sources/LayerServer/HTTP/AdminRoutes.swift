@@ -49,6 +49,14 @@ struct AdminRoutes {
             let id = try pathID(context)
             let actor = try conditionsActor(request, layer: id)
             let c = try await body(LayerConditions.self, request, context)
+            // A layer administrator sets conditions for its own organisation's layers; handing a
+            // layer to another owner takes an administrator.
+            if c.owner != actor.organisation {
+                let caller = try routes.principal(request)
+                guard access.decide(caller, .administer, .system, at: service.clock()).allowed else {
+                    throw Problem.forbidden("only an administrator gives layer \(id) to another owner (\(c.owner))")
+                }
+            }
             try access.store.put(LayerConditions(layer: id, owner: c.owner, sensitivity: c.sensitivity, allowedProfiles: c.allowedProfiles,
                                                  auditRequired: c.auditRequired, clipToRegions: c.clipToRegions,
                                                  hiddenAttributes: Dictionary(uniqueKeysWithValues: c.hiddenAttributes.compactMap { k, v in
