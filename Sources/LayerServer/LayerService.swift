@@ -75,7 +75,7 @@ public final class LayerService: Sendable {
             .sorted { $0.id < $1.id }
             .filter { layer in
                 let grant = access.readGrant(principal, layer: layer.id, at: now)
-                if !grant.decision.allowed { audit(grant, principal, layer, item: nil, at: now) }
+                if !grant.decision.allowed { access.audit(read: grant, item: nil, at: now) }
                 return grant.decision.allowed
             }
     }
@@ -83,17 +83,12 @@ public final class LayerService: Sendable {
     /// The layer and the caller's grant if it exists and the caller may read it; nil otherwise
     /// (the two are indistinguishable). The read, or the denial, is audited with `item` (a tile
     /// id, or nil for metadata).
-    public func visibleLayer(_ id: String, _ principal: Principal, item: String? = nil) -> (layer: Layer, grant: LayerGrant)? {
+    public func visibleLayer(_ id: String, _ principal: Principal, item: @autoclosure () -> String? = nil) -> (layer: Layer, grant: LayerGrant)? {
         let now = clock()
         guard let layer = snapshot.withLock({ $0.layers[id] }) else { return nil }
         let grant = access.readGrant(principal, layer: id, at: now)
-        audit(grant, principal, layer, item: item, at: now)
+        access.audit(read: grant, item: item(), at: now)
         return grant.decision.allowed ? (layer, grant) : nil
-    }
-
-    private func audit(_ grant: LayerGrant, _ principal: Principal, _ layer: Layer, item: String?, at now: Date) {
-        let sensitivity = access.policy.policy.layers[layer.id]?.sensitivity
-        access.audit(read: grant, principal: principal, layer: layer.id, sensitivity: sensitivity, item: item, at: now)
     }
 
     /// The layer regardless of access: for administration and explanations only.

@@ -25,12 +25,25 @@ public struct AuthenticationFailure: Error, Sendable, Hashable {
     public var reason: String
 }
 
-/// A read decision for one layer, with the access class that partitions caches.
-public struct LayerGrant: Sendable, Hashable {
-    public var decision: Decision
+/// A read decision for one layer, with the access class that partitions caches. A class, so the
+/// tile path passes one reference, not the decision's many fields.
+public final class LayerGrant: Sendable {
+    public let decision: Decision
     /// Hex digest of what the decision lets the caller see of the layer (filter and hidden
     /// attributes). Callers with the same class see the same tiles, so they share cache entries.
-    public var accessClass: String
+    public let accessClass: String
+    /// The audit record key of reads under this decision, nil when such reads are not audited
+    /// (allowed reads of open layers). Made once per decision, not per request.
+    let auditKey: AuditRecorder.Key?
+    /// The policy generation the decision was made in.
+    let generation: Int
+
+    init(decision: Decision, accessClass: String, auditKey: AuditRecorder.Key?, generation: Int) {
+        self.decision = decision
+        self.accessClass = accessClass
+        self.auditKey = auditKey
+        self.generation = generation
+    }
 }
 
 /// The running server's access state: the current policy version, the token table and a memo of
@@ -60,6 +73,10 @@ public final class AccessControl: Sendable {
         var generation: Int
         var tokens: [String: TokenRecord]
         var memo: [MemoKey: LayerGrant] = [:]
+        /// Bearer header values that authenticated, with their principal and expiry: a repeat
+        /// request costs one lookup instead of a parse and a hash. Emptied with every reload
+        /// (so revocations apply), bounded, and never holding a failed value.
+        var authenticated: [String: (principal: Principal, expires: Date)] = [:]
     }
 
     public let store: AccessStore
@@ -116,10 +133,21 @@ public final class AccessControl: Sendable {
     /// Checks a bearer token. No header means anonymous (which the policy may still deny).
     public func authenticate(authorization: String?, at time: Date) -> Result<Principal, AuthenticationFailure> {
         guard let authorization else { return .success(.anonymous) }
+        if let hit = state.withLock({ $0.authenticated[authorization] }), time < hit.expires {
+            return .success(hit.principal)
+        }
         guard let (id, secret) = Credentials.parseBearer(authorization) else {
             return .failure(AuthenticationFailure(claimed: "unknown", reason: "malformed Authorization header: use \"Bearer lst_<id>.<secret>\""))
         }
-        return principal(tokenID: id, secret: secret, at: time, via: .bearer)
+        let result = principal(tokenID: id, secret: secret, at: time, via: .bearer)
+        if case .success(let p) = result {
+            state.withLock { s in
+                guard let record = s.tokens[id], record.revokedAt == nil else { return }
+                if s.authenticated.count > 10_000 { s.authenticated.removeAll() }
+                s.authenticated[authorization] = (p, record.expiresAt)
+            }
+        }
+        return result
     }
 
     private func principal(tokenID id: String, secret: String?, at time: Date, via: Principal.Via) -> Result<Principal, AuthenticationFailure> {
@@ -177,14 +205,23 @@ public final class AccessControl: Sendable {
     /// or the decision's own validity ends (an audit lapses, an attachment ends).
     public func readGrant(_ principal: Principal, layer: String, at time: Date) -> LayerGrant {
         let key = MemoKey(subject: principal.subject, layer: layer)
-        let (memo, version) = state.withLock { ($0.memo[key], $0.version) }
-        if let memo, memo.decision.policyHash == version.hash, memo.decision.validUntil.map({ time < $0 }) ?? true {
+        let memo = state.withLock { s -> LayerGrant? in
+            guard let m = s.memo[key], m.generation == s.generation else { return nil }
+            return m
+        }
+        if let memo, memo.decision.validUntil.map({ time < $0 }) ?? true {
             return memo
         }
+        let (version, generation) = state.withLock { ($0.version, $0.generation) }
         let decision = version.decide(principal.subject, .read, .layer(layer), at: time)
-        let grant = LayerGrant(decision: decision, accessClass: Self.accessClass(decision))
+        let audited = !decision.allowed || (version.policy.layers[layer]?.sensitivity ?? .confidential) > .open
+        let auditKey = audited ? AuditRecorder.Key(
+            kind: decision.allowed ? .read : .denial, subject: principal.subject.text, organisation: principal.organisation,
+            action: "read", resource: "layer:" + layer, decision: decision.allowed ? "allow" : "deny", rules: decision.rules,
+            policyHash: decision.policyHash, detail: decision.reasons.joined(separator: "; ")) : nil
+        let grant = LayerGrant(decision: decision, accessClass: Self.accessClass(decision), auditKey: auditKey, generation: generation)
         state.withLock { s in
-            guard s.version.hash == version.hash else { return }
+            guard s.generation == generation else { return }
             if s.memo.count > 50_000 { s.memo.removeAll() }
             s.memo[key] = grant
         }
@@ -204,13 +241,9 @@ public final class AccessControl: Sendable {
     // MARK: Audit
 
     /// Records a read decision: denials always, allowed reads of restricted and confidential layers.
-    public func audit(read grant: LayerGrant, principal: Principal, layer: String, sensitivity: Sensitivity?,
-                      item: String?, at time: Date) {
-        let d = grant.decision
-        guard !d.allowed || (sensitivity ?? .confidential) > .open else { return }
-        recorder.record(d.allowed ? .read : .denial, subject: principal.subject.text, organisation: principal.organisation,
-                        action: "read", resource: "layer:\(layer)", decision: d.allowed ? "allow" : "deny", rules: d.rules,
-                        policyHash: d.policyHash, item: item, detail: d.reasons.joined(separator: "; "), at: time)
+    public func audit(read grant: LayerGrant, item: @autoclosure () -> String?, at time: Date) {
+        guard let key = grant.auditKey else { return }
+        recorder.record(key, item: item(), at: time)
     }
 
     /// Records any other denied decision.

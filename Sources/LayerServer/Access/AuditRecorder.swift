@@ -11,7 +11,9 @@ import Synchronization
 ///
 /// A hard kill loses at most the events of the last interval (one second by default).
 public final class AuditRecorder: Sendable {
-    struct Key: Hashable {
+    /// What makes two events one record. The hash is computed once, when the key is made: the
+    /// read path reuses one key per caller and layer.
+    struct Key: Hashable, Sendable {
         var kind: AuditEvent.Kind
         var subject: String
         var organisation: String
@@ -22,6 +24,31 @@ public final class AuditRecorder: Sendable {
         var policyHash: String
         /// Reasons are part of the key: two different reasons never merge into one record.
         var detail: String
+        private var precomputed: Int = 0
+
+        init(kind: AuditEvent.Kind, subject: String, organisation: String, action: String, resource: String,
+             decision: String, rules: [String], policyHash: String, detail: String) {
+            self.kind = kind
+            self.subject = subject
+            self.organisation = organisation
+            self.action = action
+            self.resource = resource
+            self.decision = decision
+            self.rules = rules
+            self.policyHash = policyHash
+            self.detail = detail
+            var h = Hasher()
+            for part in [kind.rawValue, subject, organisation, action, resource, decision, policyHash, detail] + rules { h.combine(part) }
+            precomputed = h.finalize()
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(precomputed) }
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.precomputed == b.precomputed && a.kind == b.kind && a.subject == b.subject && a.organisation == b.organisation
+                && a.action == b.action && a.resource == b.resource && a.decision == b.decision && a.rules == b.rules
+                && a.policyHash == b.policyHash && a.detail == b.detail
+        }
     }
 
     struct Pending {
@@ -48,17 +75,29 @@ public final class AuditRecorder: Sendable {
     /// Records an event (merged with its like until the next flush).
     public func record(_ kind: AuditEvent.Kind, subject: String, organisation: String, action: String, resource: String,
                        decision: String, rules: [String], policyHash: String, item: String?, detail: String, at time: Date) {
-        let key = Key(kind: kind, subject: subject, organisation: organisation, action: action, resource: resource,
-                      decision: decision, rules: rules, policyHash: policyHash, detail: detail)
+        record(Key(kind: kind, subject: subject, organisation: organisation, action: action, resource: resource,
+                   decision: decision, rules: rules, policyHash: policyHash, detail: detail), item: item, at: time)
+    }
+
+    /// Records an event under a key made earlier.
+    func record(_ key: Key, item: @autoclosure () -> String?, at time: Date) {
+        // Count under the lock; make the item text only while the record still lists items.
+        let (counted, full) = state.withLock { s -> (Bool, Bool) in
+            guard let i = s.pending.index(forKey: key) else { return (false, false) }
+            s.pending.values[i].count += 1
+            return (true, s.pending.values[i].items.count >= AuditEvent.maximumItems)
+        }
+        if full { return }
+        let text = item()
         state.withLock { s in
-            if var p = s.pending[key] {
-                p.count += 1
-                if let item, p.items.count < AuditEvent.maximumItems { p.items.append(item) }
-                s.pending[key] = p
-            } else {
-                s.pending[key] = Pending(first: time, order: s.next, count: 1, items: item.map { [$0] } ?? [])
+            if let i = s.pending.index(forKey: key) {
+                if !counted { s.pending.values[i].count += 1 }
+                if let text, s.pending.values[i].items.count < AuditEvent.maximumItems { s.pending.values[i].items.append(text) }
+            } else if !counted {
+                s.pending[key] = Pending(first: time, order: s.next, count: 1, items: text.map { [$0] } ?? [])
                 s.next += 1
             }
+            // Counted, then flushed in between: the count went out with that record; its item is dropped.
         }
     }
 

@@ -9,18 +9,31 @@ enum Credentials {
         LayerService.hex(SHA256.hash(data: Data(secret.utf8)))
     }
 
-    /// Splits `Bearer lst_<id>.<secret>`; nil when it is not of that shape.
+    /// Splits `Bearer lst_<id>.<secret>`; nil when it is not of that shape. Works on the UTF-8
+    /// bytes: it runs on every request.
     static func parseBearer(_ header: String) -> (id: String, secret: String)? {
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        guard token.count <= 200, token.hasPrefix("lst_") else { return nil }
-        let body = token.dropFirst(4)
-        guard let dot = body.firstIndex(of: ".") else { return nil }
-        let id = String(body[..<dot]), secret = String(body[body.index(after: dot)...])
-        guard id.count == 12, id.allSatisfy(\.isHexDigit), (20...100).contains(secret.count),
-              secret.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        return (id, secret)
+        var utf8 = Substring(header).utf8[...]
+        // The scheme, case-insensitively, then one or more spaces.
+        let scheme = Array("bearer".utf8)
+        guard utf8.count > scheme.count + 1, utf8.count <= 220 else { return nil }
+        for (i, b) in utf8.prefix(scheme.count).enumerated() where b | 0x20 != scheme[i] { return nil }
+        utf8 = utf8.dropFirst(scheme.count)
+        guard utf8.first == UInt8(ascii: " ") else { return nil }
+        while utf8.first == UInt8(ascii: " ") { utf8 = utf8.dropFirst() }
+        while utf8.last == UInt8(ascii: " ") { utf8 = utf8.dropLast() }
+        guard utf8.starts(with: "lst_".utf8) else { return nil }
+        let body = utf8.dropFirst(4)
+        guard body.count > 13, body[body.index(body.startIndex, offsetBy: 12)] == UInt8(ascii: ".") else { return nil }
+        let id = body.prefix(12), secret = body.dropFirst(13)
+        guard id.allSatisfy(isHex), (20...100).contains(secret.count), secret.allSatisfy(isSecretByte) else { return nil }
+        return (String(decoding: id, as: UTF8.self), String(decoding: secret, as: UTF8.self))
+    }
+
+    static func isHex(_ b: UInt8) -> Bool { nibble(b) != nil }
+
+    /// base64url: letters, digits, `-` and `_`.
+    static func isSecretByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
     }
 
     /// Constant-time comparison of two hex digests.

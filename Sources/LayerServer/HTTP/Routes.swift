@@ -102,7 +102,10 @@ struct Routes {
 
     /// The caller of a tile request: a signed URL's `access` parameter, or the usual credentials.
     func tilePrincipal(_ request: Request, layer: String) throws -> Principal {
-        guard let signed = request.uri.queryParameters["access"] else { return try principal(request) }
+        // Parse the query only when there is one: this runs on every tile request.
+        guard request.uri.string.utf8.contains(UInt8(ascii: "?")), let signed = request.uri.queryParameters["access"] else {
+            return try principal(request)
+        }
         let now = service.clock()
         switch service.access.authenticate(signed: String(signed), layer: layer, at: now) {
         case .failure(let failure):
