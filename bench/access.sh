@@ -40,10 +40,16 @@ run() {  # NAME BINARY TOKEN EXTRA_ARGS...
   kill "$server"; wait "$server" 2>/dev/null || true
 }
 
-for r in $(seq 1 "$ROUNDS"); do
-  run "before (ceiling, no auth)" "$BEFORE_BIN" "" --maximum-sensitivity confidential
-  run "before, same Authorization header sent (ignored)" "$BEFORE_BIN" "$READER" --maximum-sensitivity confidential
-  run "after (token, decision, audit)" "$BIN" "$READER"
+variant() {
+  case $1 in
+    0) run "before (ceiling, no auth)" "$BEFORE_BIN" "" --maximum-sensitivity confidential ;;
+    1) run "before, same Authorization header sent (ignored)" "$BEFORE_BIN" "$READER" --maximum-sensitivity confidential ;;
+    2) run "after (token, decision, audit)" "$BIN" "$READER" ;;
+  esac
+}
+# The order rotates each round, so no variant always runs first or last.
+for r in $(seq 0 $((ROUNDS - 1))); do
+  for i in 0 1 2; do variant $(((r + i) % 3)); done
 done
 echo "audit records written: $(sqlite3 "$OUT/data/layers.gpkg" 'SELECT COUNT(*), SUM(count) FROM ls_audit' 2>/dev/null || echo 'sqlite3 not installed')"
 "$BIN" audit verify --data "$OUT/data"
