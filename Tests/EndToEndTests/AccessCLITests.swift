@@ -1,4 +1,6 @@
+import GeoCore
 import Foundation
+import GRDB
 import Testing
 
 /// The access and audit commands, run as an operator would.
@@ -54,11 +56,8 @@ struct AccessCLITests {
 
         // One byte of the record of the token issue, changed in the file.
         let db = data.appendingPathComponent("layers.gpkg")
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()", db.path]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        // Everything into the main file (a WAL checkpoint), then edit the file itself.
+        try DatabaseQueue(path: db.path).writeWithoutTransaction { try $0.checkpoint(.truncate) }
         var bytes = try Data(contentsOf: db)
         let marker = try #require(bytes.firstRange(of: Data("for user gas".utf8)))
         bytes[marker.lowerBound + 9] = UInt8(ascii: "G")
@@ -66,5 +65,51 @@ struct AccessCLITests {
         let broken = try run(["audit", "verify"], data)
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("BROKEN at record") && broken.stderr.contains("edited"), "\(broken.stderr)")
+    }
+}
+
+@Suite("Demo cast", .serialized)
+struct DemoCastTests {
+    @Test("demo prints a working token for every cast member; the cast sees what its profile allows")
+    func demoTokens() async throws {
+        let data = CLITests.tempDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let p = Process()
+        p.executableURL = CLITests.executable
+        p.arguments = ["demo", "--data", data.path, "--port", "0", "--hydrants", "500"]
+        p.currentDirectoryURL = ServerFixture.repository
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        // Read until the banner's last line.
+        var text = ""
+        let deadline = Date() + 120
+        while !text.contains("/health/ready"), Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { try await Task.sleep(for: .milliseconds(100)); continue }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let base = try #require(text.firstMatch(of: /layerserver demo on (http:\/\/127\.0\.0\.1:\d+)/)?.1).description
+        var tokens: [String: String] = [:]
+        for m in text.matches(of: /\n  ([a-z-]+) +(lst_[0-9a-f]{12}\.[A-Za-z0-9_-]+)/) { tokens[String(m.1)] = String(m.2) }
+        #expect(Set(tokens.keys) == ["admin", "reviewer", "im-utrecht", "hdsr-editor", "vitens-editor", "stedin-viewer",
+                                     "standby-viewer", "adhoc-viewer", "locc-viewer"])
+        func layers(_ user: String) throws -> [String] {
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = ["-s", "-H", "Authorization: Bearer \(tokens[user]!)", base + "/collections"]
+            let pipe = Pipe()
+            curl.standardOutput = pipe
+            try curl.run()
+            let body = pipe.fileHandleForReading.readDataToEndOfFile()
+            curl.waitUntilExit()
+            return try JSONValue.parse(body)["collections"]?.array?.compactMap { $0["id"]?.string } ?? []
+        }
+        #expect(try layers("locc-viewer").count == 6)
+        #expect(try layers("adhoc-viewer").isEmpty)
+        #expect(try !layers("standby-viewer").contains("protection_zones"))
+        #expect(try layers("reviewer").isEmpty)
     }
 }
