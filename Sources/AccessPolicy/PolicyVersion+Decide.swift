@@ -47,9 +47,13 @@ extension PolicyVersion {
         case (.approve, .layer(let id)): return approve(org: org, roles: roles, who: who, layer: id, &d)
         case (.setConditions, .layer(let id)):
             if roles.contains(.administrator) { d.note("administrator", "\(who) is an administrator"); return d.allow(.everywhere) }
-            let owner = policy.layers[id]?.owner
-            guard roles.contains(.layerAdministrator), owner == nil || owner == org.id else {
-                return d.deny("conditions-owner", "only a layer administrator of \(owner ?? "the owner") or an administrator sets the conditions of \(id)")
+            // A layer without conditions has no owner in the policy yet: only an administrator
+            // gives it one (else any layer administrator could claim it).
+            guard let owner = policy.layers[id]?.owner else {
+                return d.deny("conditions-owner", "\(id) has no conditions yet; only an administrator sets the first ones")
+            }
+            guard roles.contains(.layerAdministrator), owner == org.id else {
+                return d.deny("conditions-owner", "only a layer administrator of \(owner) or an administrator sets the conditions of \(id)")
             }
             d.note("conditions-owner", "\(who) is a layer administrator of the owner organisation")
             return d.allow(.everywhere)

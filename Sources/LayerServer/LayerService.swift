@@ -69,15 +69,32 @@ public final class LayerService: Sendable {
 
     /// The layers `principal` may read, sorted by id. Hidden layers are simply absent (and
     /// their denials audited).
-    public func visibleLayers(_ principal: Principal) -> [Layer] {
+    public func visibleLayers(_ principal: Principal) -> [(layer: Layer, grant: LayerGrant)] {
         let now = clock()
         return snapshot.withLock { Array($0.layers.values) }
             .sorted { $0.id < $1.id }
-            .filter { layer in
+            .compactMap { layer in
                 let grant = access.readGrant(principal, layer: layer.id, at: now)
                 if !grant.decision.allowed { access.audit(read: grant, item: nil, at: now) }
-                return grant.decision.allowed
+                return grant.decision.allowed ? (layer, grant) : nil
             }
+    }
+
+    /// The layer as a caller with `grant` may see it in documents: hidden attributes gone from
+    /// every schema, and for a spatially limited caller the extents cut to its area.
+    public func asSeen(_ layer: Layer, _ grant: LayerGrant) -> Layer {
+        var seen = layer.hiding(grant.decision.hiddenAttributes)
+        guard grant.decision.filter != .everywhere,
+              let area = (try? tiles.scope.resolve(grant.decision.filter, crs: .wgs84))??.envelope else { return seen }
+        seen.versions = seen.versions.map { v in
+            var v = v
+            let e = v.extentWGS84
+            let cut = Envelope(minX: max(e.minX, area.minX), minY: max(e.minY, area.minY),
+                               maxX: min(e.maxX, area.maxX), maxY: min(e.maxY, area.maxY))
+            v.extentWGS84 = cut.minX <= cut.maxX && cut.minY <= cut.maxY ? cut : area
+            return v
+        }
+        return seen
     }
 
     /// The layer and the caller's grant if it exists and the caller may read it; nil otherwise

@@ -88,6 +88,16 @@ import Testing
         #expect(!p.decide(.user("r"), .administer, .system, at: World.now).allowed)
         #expect(p.decide(.user("a"), .administer, .system, at: World.now).allowed)
         #expect(!p.decide(.user("a"), .review, .system, at: World.now).allowed)
+        // Layer conditions: a layer administrator changes its own organisation's layers only, and
+        // only an administrator sets the first conditions of a layer (no claiming).
+        var withLayerAdmin = policy
+        withLayerAdmin.users["la"] = User(id: "la", name: "LA", organisation: "p", roles: [.layerAdministrator])
+        withLayerAdmin.layers["mine"] = LayerConditions(layer: "mine", owner: "p", sensitivity: .open)
+        let la = PolicyVersion(withLayerAdmin)
+        #expect(la.decide(.user("la"), .setConditions, .layer("mine"), at: World.now).allowed)
+        #expect(!la.decide(.user("la"), .setConditions, .layer("layer_open"), at: World.now).allowed)
+        #expect(!la.decide(.user("la"), .setConditions, .layer("unclaimed"), at: World.now).allowed)
+        #expect(la.decide(.user("a"), .setConditions, .layer("unclaimed"), at: World.now).allowed)
         // Anonymous: off by default; when on, open layers only.
         #expect(!p.decide(.anonymous, .read, .layer("layer_open"), at: World.now).allowed)
         policy.anonymousAccess = true

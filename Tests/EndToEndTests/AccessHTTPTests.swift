@@ -49,7 +49,8 @@ struct AccessHTTPTests {
             let before = try await Self.auditRecords(client, kind: .authentication).count
             let cases: [(String?, String)] = [
                 (nil, "no credentials"), ("Basic dXNlcjpwYXNz", "malformed"), ("Bearer nonsense", "malformed"),
-                ("Bearer \(unknown)", "unknown token"), ("Bearer \(forged)", "wrong token secret"),
+                // Unknown ids and wrong secrets look the same to the caller.
+                ("Bearer \(unknown)", "invalid token"), ("Bearer \(forged)", "invalid token"),
                 ("Bearer \(tokens.expiring)", "token expired"), ("Bearer \(tokens.revoked)", "token revoked"),
             ]
             for (header, reason) in cases {
@@ -89,7 +90,7 @@ struct AccessHTTPTests {
             let records = try await Self.auditRecords(client, kind: .authentication)
             let added = records.dropFirst(before)
             #expect(added.reduce(0) { $0 + $1.event.count } >= cases.count * 3 + variants.count + 1)
-            for reason in ["no credentials", "malformed", "unknown token", "wrong token secret", "token expired", "token revoked", "signature"] {
+            for reason in ["no credentials", "malformed", "unknown id", "wrong secret", "token expired", "token revoked", "signature"] {
                 #expect(added.contains { $0.event.detail.contains(reason) && $0.event.decision == "deny" }, "\(reason)")
             }
         }
@@ -138,6 +139,22 @@ struct AccessHTTPTests {
             let anonymous = try await client.anonymous(Self.uri)
             #expect(try Self.features(national).count > Self.features(standby).count)
             #expect(anonymous.status == .notFound)
+        }
+    }
+
+    @Test("a spatially limited caller's documents leave out whole-layer counts and cut the extent to its area")
+    func limitedMetadata() async throws {
+        try await ServerFixture.withServer(token: \.amsterdam) { client in
+            let doc = try await client.execute(uri: "/collections/hydrants", method: .get).json()
+            #expect(doc["featureCount"] == nil)
+            #expect(doc["versions"]?.array?.first?["sourceFile"] == nil)
+            let first = doc["extent"]?["spatial"]?["bbox"]?.array?.first?.array ?? []
+            let bbox = first.compactMap { $0.number }
+            try #require(bbox.count == 4)
+            // VR13 Amsterdam-Amstelland lies within 4.6-5.2 E, 52.15-52.5 N; the whole layer spans the country.
+            #expect(bbox[0] >= 4.6 && bbox[2] <= 5.2 && bbox[1] >= 52.15 && bbox[3] <= 52.5, "\(bbox)")
+            let national = try await client.execute(uri: "/collections/hydrants", method: .get, token: client.tokens.national).json()
+            #expect(national["featureCount"]?.number == 20_000)
         }
     }
 

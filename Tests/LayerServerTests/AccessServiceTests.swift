@@ -190,7 +190,7 @@ struct AccessServiceTests {
         let body = try await service.tile(layer: layer, grant: grant, tms: .webMercatorQuad, tile: tile, gzip: false).body
         let unrestricted = try await t.tileService().render(layer: layer, tms: .webMercatorQuad, tile: tile)
         #expect(body.readableBytes > 0, "\(grant.decision.filter.text) unrestricted \(unrestricted.count) bytes; extent \(layer.current.extentWGS84)")
-        #expect(service.visibleLayers(caller).map(\.id) == ["bag"])
+        #expect(service.visibleLayers(caller).map(\.layer.id) == ["bag"])
         clock.set(lapse)
         #expect(service.visibleLayer("bag", caller) == nil)
         #expect(service.visibleLayers(caller).isEmpty)
@@ -268,6 +268,9 @@ struct AccessServiceTests {
             #expect(Credentials.parseBearer(bad) == nil, "\(bad)")
         }
         #expect(throws: StoreError.self) { try access.issueToken(for: "nobody", label: "", expiresAt: Self.now + 60, by: .localOperator(), at: Self.now) }
+        // Removing the user revokes its tokens: re-creating the id does not revive them.
+        try access.remove(.user, "u", by: .localOperator(), at: Self.now)
+        #expect(try access.tokens().allSatisfy { $0.revokedAt != nil })
         let key = try access.signingKey()
         let signed = Credentials.sign(tokenID: "abc", expires: 100, layer: "l", accessClass: "c1", key: key)
         #expect(Credentials.verify(signed, layer: "l", key: key)?.accessClass == "c1")

@@ -21,13 +21,23 @@ public struct Principal: Sendable, Hashable {
 public struct AuthenticationFailure: Error, Sendable, Hashable {
     /// What the credentials claimed to be (a token id), or `unknown`.
     public var claimed: String
-    /// A short, non-secret reason, e.g. `token expired`.
+    /// A short, non-secret reason for the caller, e.g. `token expired`.
     public var reason: String
+    /// The reason for the audit log, when it says more than the caller may learn.
+    public var auditReason: String
+
+    public init(claimed: String, reason: String, audit: String? = nil) {
+        self.claimed = claimed
+        self.reason = reason
+        self.auditReason = audit ?? reason
+    }
 }
 
 /// A read decision for one layer, with the access class that partitions caches. A class, so the
 /// tile path passes one reference, not the decision's many fields.
 public final class LayerGrant: Sendable {
+    /// The layer id.
+    public let layer: String
     public let decision: Decision
     /// Hex digest of what the decision lets the caller see of the layer (filter and hidden
     /// attributes). Callers with the same class see the same tiles, so they share cache entries.
@@ -38,7 +48,8 @@ public final class LayerGrant: Sendable {
     /// The policy generation the decision was made in.
     let generation: Int
 
-    init(decision: Decision, accessClass: String, auditKey: AuditRecorder.Key?, generation: Int) {
+    init(layer: String, decision: Decision, accessClass: String, auditKey: AuditRecorder.Key?, generation: Int) {
+        self.layer = layer
         self.decision = decision
         self.accessClass = accessClass
         self.auditKey = auditKey
@@ -152,9 +163,11 @@ public final class AccessControl: Sendable {
 
     private func principal(tokenID id: String, secret: String?, at time: Date, via: Principal.Via) -> Result<Principal, AuthenticationFailure> {
         let (record, policy) = state.withLock { ($0.tokens[id], $0.version.policy) }
-        guard let record else { return .failure(AuthenticationFailure(claimed: id, reason: "unknown token")) }
+        // Unknown ids and wrong secrets get the same answer (no oracle for which ids exist);
+        // the audit record tells them apart.
+        guard let record else { return .failure(AuthenticationFailure(claimed: id, reason: "invalid token", audit: "invalid token (unknown id)")) }
         if let secret, !Credentials.equal(Credentials.digest(secret), record.secretSHA256) {
-            return .failure(AuthenticationFailure(claimed: id, reason: "wrong token secret"))
+            return .failure(AuthenticationFailure(claimed: id, reason: "invalid token", audit: "invalid token (wrong secret)"))
         }
         if record.revokedAt != nil { return .failure(AuthenticationFailure(claimed: id, reason: "token revoked")) }
         if record.expiresAt <= time { return .failure(AuthenticationFailure(claimed: id, reason: "token expired")) }
@@ -219,7 +232,7 @@ public final class AccessControl: Sendable {
             kind: decision.allowed ? .read : .denial, subject: principal.subject.text, organisation: principal.organisation,
             action: "read", resource: "layer:" + layer, decision: decision.allowed ? "allow" : "deny", rules: decision.rules,
             policyHash: decision.policyHash, detail: decision.reasons.joined(separator: "; ")) : nil
-        let grant = LayerGrant(decision: decision, accessClass: Self.accessClass(decision), auditKey: auditKey, generation: generation)
+        let grant = LayerGrant(layer: layer, decision: decision, accessClass: Self.accessClass(decision), auditKey: auditKey, generation: generation)
         state.withLock { s in
             guard s.generation == generation else { return }
             if s.memo.count > 50_000 { s.memo.removeAll() }
@@ -234,7 +247,8 @@ public final class AccessControl: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let filter = (try? encoder.encode(d.filter)) ?? Data()
-        let text = String(decoding: filter, as: UTF8.self) + "|" + d.hiddenAttributes.joined(separator: ",")
+        let hidden = (try? encoder.encode(d.hiddenAttributes.map { $0.lowercased() }.sorted())) ?? Data()
+        let text = String(decoding: filter, as: UTF8.self) + "|" + String(decoding: hidden, as: UTF8.self)
         return LayerService.hex(SHA256.hash(data: Data(text.utf8)).prefix(8))
     }
 
@@ -256,6 +270,6 @@ public final class AccessControl: Sendable {
     /// Records a refused credential.
     public func audit(_ failure: AuthenticationFailure, path: String, at time: Date) {
         recorder.record(.authentication, subject: failure.claimed, organisation: "", action: "authenticate", resource: "request",
-                        decision: "deny", rules: ["deny-default"], policyHash: policy.hash, item: path, detail: failure.reason, at: time)
+                        decision: "deny", rules: ["deny-default"], policyHash: policy.hash, item: path, detail: failure.auditReason, at: time)
     }
 }

@@ -57,14 +57,24 @@ extension AccessStore {
     @discardableResult
     public func remove(_ kind: Kind, _ id: String, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
         let resource = kind == .conditions ? "layer:\(id)" : "\(kind.rawValue):\(id)"
-        return try change(by: actor, resource: resource, summary: "remove \(kind.rawValue) \(id)", at: time) { p in
-            let existed: Bool = switch kind {
-            case .organisation: p.organisations.removeValue(forKey: id) != nil
-            case .user: p.users.removeValue(forKey: id) != nil
-            case .activity: p.activities.removeValue(forKey: id) != nil
-            case .conditions: p.layers.removeValue(forKey: id) != nil
+        return try store.withDatabaseError("changing the access policy") {
+            try store.pool.write { db in
+                let version = try Self.change(db, by: actor, resource: resource, summary: "remove \(kind.rawValue) \(id)", at: time) { p in
+                    let existed: Bool = switch kind {
+                    case .organisation: p.organisations.removeValue(forKey: id) != nil
+                    case .user: p.users.removeValue(forKey: id) != nil
+                    case .activity: p.activities.removeValue(forKey: id) != nil
+                    case .conditions: p.layers.removeValue(forKey: id) != nil
+                    }
+                    guard existed else { throw StoreError(.notFound, "no \(kind.rawValue) \"\(id)\"") }
+                }
+                // A removed user's tokens die with it: re-creating the id must not revive them.
+                if kind == .user {
+                    try db.execute(sql: "UPDATE ls_token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                                   arguments: [LayerStore.timestamp(time), id])
+                }
+                return version
             }
-            guard existed else { throw StoreError(.notFound, "no \(kind.rawValue) \"\(id)\"") }
         }
     }
 }

@@ -28,6 +28,30 @@ public struct TokenRecord: Sendable, Hashable, Codable {
     public var expiresAt: Date
     public var revokedAt: Date?
     var secretSHA256: String
+
+    /// The secret's hash stays in the store: not in API answers or CLI output.
+    enum CodingKeys: String, CodingKey { case id, userID, label, createdAt, expiresAt, revokedAt }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        userID = try c.decode(String.self, forKey: .userID)
+        label = try c.decode(String.self, forKey: .label)
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        expiresAt = try c.decode(Date.self, forKey: .expiresAt)
+        revokedAt = try c.decodeIfPresent(Date.self, forKey: .revokedAt)
+        secretSHA256 = ""
+    }
+
+    init(id: String, userID: String, label: String, createdAt: Date, expiresAt: Date, revokedAt: Date?, secretSHA256: String) {
+        self.id = id
+        self.userID = userID
+        self.label = label
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.secretSHA256 = secretSHA256
+    }
 }
 
 /// A token as issued: the only time the secret exists outside the caller's hands.
@@ -86,8 +110,9 @@ public final class AccessStore: Sendable {
     public func versions() throws -> [PolicyVersionInfo] {
         try store.readSync { db in
             try Row.fetchAll(db, sql: "SELECT seq, hash, created_at, actor, summary FROM ls_policy_version ORDER BY seq").map {
-                PolicyVersionInfo(seq: $0["seq"], hash: $0["hash"], createdAt: LayerStore.timestamp($0["created_at"] as String),
-                                  actor: $0["actor"], summary: $0["summary"])
+                PolicyVersionInfo(seq: try $0.decode(forColumn: "seq"), hash: try $0.decode(forColumn: "hash"),
+                                  createdAt: LayerStore.timestamp(try $0.decode(String.self, forColumn: "created_at")),
+                                  actor: try $0.decode(forColumn: "actor"), summary: try $0.decode(forColumn: "summary"))
             }
         }
     }
@@ -178,12 +203,14 @@ public final class AccessStore: Sendable {
     }
 
     static func loadTokens(_ db: Database) throws -> [TokenRecord] {
+        // Decoded with errors, not traps: a damaged row fails the reload, it does not crash the server.
         try Row.fetchAll(db, sql: "SELECT * FROM ls_token ORDER BY created_at").map { row in
-            let revoked: String? = row["revoked_at"]
-            return TokenRecord(id: row["id"], userID: row["user_id"], label: row["label"],
-                               createdAt: LayerStore.timestamp(row["created_at"] as String),
-                               expiresAt: LayerStore.timestamp(row["expires_at"] as String),
-                               revokedAt: revoked.map { LayerStore.timestamp($0) }, secretSHA256: row["secret_sha256"])
+            let revoked: String? = try row.decode(forColumn: "revoked_at")
+            return TokenRecord(id: try row.decode(forColumn: "id"), userID: try row.decode(forColumn: "user_id"),
+                               label: try row.decode(forColumn: "label"),
+                               createdAt: LayerStore.timestamp(try row.decode(String.self, forColumn: "created_at")),
+                               expiresAt: LayerStore.timestamp(try row.decode(String.self, forColumn: "expires_at")),
+                               revokedAt: revoked.map { LayerStore.timestamp($0) }, secretSHA256: try row.decode(forColumn: "secret_sha256"))
         }
     }
 

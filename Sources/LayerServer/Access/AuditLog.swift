@@ -84,8 +84,8 @@ public enum AuditLog {
     public static let genesis = String(repeating: "0", count: 64)
 
     /// The columns as stored, in hashing order (everything except `hash`).
-    static func canonical(seq: Int64, time: String, _ e: AuditEvent, rules: String, items: String, prev: String) -> Data {
-        let fields = [String(seq), time, e.kind.rawValue, e.subject, e.organisation, e.action, e.resource, e.decision,
+    static func canonical(seq: Int64, time: String, kind: String, _ e: AuditEvent, rules: String, items: String, prev: String) -> Data {
+        let fields = [String(seq), time, kind, e.subject, e.organisation, e.action, e.resource, e.decision,
                       rules, e.policyHash, String(e.count), items, e.detail, prev]
         // A JSON array of strings: unambiguous field boundaries.
         return (try? JSONEncoder().encode(fields)) ?? Data()
@@ -115,7 +115,7 @@ public enum AuditLog {
             let time = LayerStore.timestamp(e.time)
             let rules = e.rules.joined(separator: " ")
             let items = itemsText(Array(e.items.prefix(AuditEvent.maximumItems)))
-            let h = hash(canonical(seq: seq, time: time, e, rules: rules, items: items, prev: prev))
+            let h = hash(canonical(seq: seq, time: time, kind: e.kind.rawValue, e, rules: rules, items: items, prev: prev))
             try statement.execute(arguments: [seq, time, e.kind.rawValue, e.subject, e.organisation, e.action, e.resource,
                                               e.decision, rules, e.policyHash, e.count, items, e.detail, prev, h])
             prev = h
@@ -143,7 +143,7 @@ public enum AuditLog {
             if storedPrev != prev {
                 return bad("its previous-hash does not match record \(seq - 1): a record before it was changed, removed or moved")
             }
-            let computed = hash(canonical(seq: seq, time: (try row.decode(forColumn: "time")), stored, rules: (try row.decode(forColumn: "rules")), items: (try row.decode(forColumn: "items")), prev: storedPrev))
+            let computed = hash(canonical(seq: seq, time: (try row.decode(forColumn: "time")), kind: (try row.decode(forColumn: "kind")), stored, rules: (try row.decode(forColumn: "rules")), items: (try row.decode(forColumn: "items")), prev: storedPrev))
             let storedHash: String = (try row.decode(forColumn: "hash"))
             if computed != storedHash {
                 return bad("its content does not match its hash: the record was edited")
@@ -165,7 +165,7 @@ public enum AuditLog {
         if let from { clauses.append("time >= ?"); args.append(LayerStore.timestamp(from)) }
         if let to { clauses.append("time < ?"); args.append(LayerStore.timestamp(to)) }
         let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        args.append(limit)
+        args.append(max(1, min(limit, 100_000)))
         return try Row.fetchAll(db, sql: "SELECT * FROM ls_audit \(whereSQL) ORDER BY seq LIMIT ?",
                                 arguments: StatementArguments(args)).map { row in
             AuditRecord(seq: (try row.decode(forColumn: "seq")), event: try event(from: row), prevHash: (try row.decode(forColumn: "prev_hash")), hash: (try row.decode(forColumn: "hash")))

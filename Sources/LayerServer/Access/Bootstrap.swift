@@ -43,8 +43,12 @@ public struct Bootstrap: Codable, Sendable {
         }
         let issued = try access.issueToken(for: b.administrator.id, label: "bootstrap", expiresAt: now + Double(b.tokenDays ?? 7) * 86_400,
                                            by: actor, at: now)
-        guard FileManager.default.createFile(atPath: b.tokenFile, contents: Data((issued.token + "\n").utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
+        // Created exclusively with mode 0600 (no race with another file of that name, no symlink followed).
+        let fd = open(b.tokenFile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let bytes = Array((issued.token + "\n").utf8)
+        let written = fd >= 0 ? bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } : -1
+        if fd >= 0 { close(fd) }
+        guard written == bytes.count else {
             try access.revokeToken(issued.record.id, by: actor, at: now)
             throw StoreError(.invalidRequest, "cannot write the token file \(b.tokenFile); the token was revoked", context: file)
         }

@@ -53,9 +53,17 @@ struct AdminRoutes {
             // layer to another owner takes an administrator.
             if c.owner != actor.organisation {
                 let caller = try routes.principal(request)
-                guard access.decide(caller, .administer, .system, at: service.clock()).allowed else {
+                let now = service.clock()
+                let d = access.decide(caller, .administer, .system, at: now)
+                guard d.allowed else {
+                    access.audit(denied: d, principal: caller, action: .setConditions, resource: .layer(id), at: now)
                     throw Problem.forbidden("only an administrator gives layer \(id) to another owner (\(c.owner))")
                 }
+            }
+            let unknown = c.hiddenAttributes.keys.filter { Profile(rawValue: $0) == nil }.sorted()
+            guard unknown.isEmpty else {
+                throw Problem(.unprocessableContent, "Unprocessable content",
+                              detail: "hiddenAttributes has unknown profiles \(unknown.joined(separator: ", ")); use kern, structureel, koppel, standby or adhoc")
             }
             try access.store.put(LayerConditions(layer: id, owner: c.owner, sensitivity: c.sensitivity, allowedProfiles: c.allowedProfiles,
                                                  auditRequired: c.auditRequired, clipToRegions: c.clipToRegions,

@@ -15,6 +15,9 @@ struct Link: Encodable, Sendable {
 struct Documents {
     let base: String
     let transformers: TransformerPool
+    /// Layers the caller sees only in part (a spatial filter): their documents leave out feature
+    /// counts and source file names, which describe the whole layer.
+    var limited: Set<String> = []
 
     static let mvtType = "application/vnd.mapbox-vector-tile"
 
@@ -56,9 +59,9 @@ struct Documents {
             var number: Int
             var createdAt: Date
             var checksum: String
-            var featureCount: Int
-            var rejectedCount: Int
-            var sourceFile: String
+            var featureCount: Int?
+            var rejectedCount: Int?
+            var sourceFile: String?
             var sourceDriver: String
             var crs: String
             var geometryType: String
@@ -69,7 +72,7 @@ struct Documents {
         var owner: String
         var sensitivity: String
         var geometryType: String
-        var featureCount: Int
+        var featureCount: Int?
         var minZoom: Int
         var maxZoom: Int
         var storageCrs: String
@@ -81,6 +84,7 @@ struct Documents {
 
     func collection(_ layer: Layer) -> Collection {
         let v = layer.current
+        let whole = !limited.contains(layer.id)
         let e = v.extentWGS84
         var links = [
             Link(href: "\(base)/collections/\(layer.id)", rel: "self", type: "application/json", title: layer.title),
@@ -92,13 +96,13 @@ struct Documents {
         }
         return Collection(
             id: layer.id, title: layer.title, owner: layer.owner, sensitivity: layer.sensitivity.rawValue,
-            geometryType: v.geometryType.rawValue, featureCount: v.featureCount,
+            geometryType: v.geometryType.rawValue, featureCount: whole ? v.featureCount : nil,
             minZoom: layer.minZoom, maxZoom: layer.maxZoom, storageCrs: v.crs.uri,
             extent: .init(spatial: .init(bbox: [[e.minX, e.minY, e.maxX, e.maxY]])),
             currentVersion: layer.currentVersion,
             versions: layer.versions.map {
-                .init(number: $0.number, createdAt: $0.createdAt, checksum: $0.checksum, featureCount: $0.featureCount,
-                      rejectedCount: $0.rejectedCount, sourceFile: $0.sourceFile, sourceDriver: $0.sourceDriver,
+                .init(number: $0.number, createdAt: $0.createdAt, checksum: $0.checksum, featureCount: whole ? $0.featureCount : nil,
+                      rejectedCount: whole ? $0.rejectedCount : nil, sourceFile: whole ? $0.sourceFile : nil, sourceDriver: $0.sourceDriver,
                       crs: $0.crs.description, geometryType: $0.geometryType.rawValue)
             },
             links: links)
@@ -182,9 +186,9 @@ struct Documents {
             layers: [.init(id: layer.id, geometryDimension: dimension,
                            minTileMatrix: String(zooms?.lowerBound ?? tms.zoomRange.lowerBound),
                            maxTileMatrix: String(zooms?.upperBound ?? tms.zoomRange.upperBound),
-                           propertiesSchema: .init(properties: Dictionary(uniqueKeysWithValues: v.fields.filter { $0.type != .blob }.map {
+                           propertiesSchema: .init(properties: Dictionary(v.fields.filter { $0.type != .blob }.map {
                                ($0.name, ["type": Self.jsonType($0.type)])
-                           })))],
+                           }, uniquingKeysWith: { a, _ in a })))],
             links: [
                 Link(href: "\(base)/collections/\(layer.id)/tiles/\(tms.id)", rel: "self", type: "application/json", title: "Tileset"),
                 Link(href: "\(base)/tileMatrixSets/\(tms.id)", rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", type: "application/json", title: tms.title),
@@ -239,12 +243,12 @@ struct Documents {
         let e = v.extentWGS84
         let zooms = ZoomEquivalence.zoomRange(of: tms, minZoom: layer.minZoom, maxZoom: layer.maxZoom, latitude: e.center.y)
             ?? tms.zoomRange
-        let fields = Dictionary(uniqueKeysWithValues: v.fields.filter { $0.type != .blob }.map { ($0.name, Self.tileJSONType($0.type)) })
+        let fields = Dictionary(v.fields.filter { $0.type != .blob }.map { ($0.name, Self.tileJSONType($0.type)) }, uniquingKeysWith: { a, _ in a })
         let isWebMercator = tms.id == TileMatrixSet.webMercatorQuad.id
         let centerZoom = min(zooms.lowerBound + 2, zooms.upperBound)
         return TileJSON(
             name: layer.title,
-            description: "\(layer.title), owner \(layer.owner), version \(v.number) (\(v.featureCount) features)",
+            description: "\(layer.title), owner \(layer.owner), version \(v.number)" + (limited.contains(layer.id) ? "" : " (\(v.featureCount) features)"),
             version: "\(v.number).0.0",
             tiles: ["\(base)/collections/\(layer.id)/tiles/\(tms.id)/{z}/{y}/{x}" + (tileQuery.map { "?" + $0 } ?? "")],
             minzoom: zooms.lowerBound, maxzoom: zooms.upperBound,

@@ -18,22 +18,24 @@ struct Routes {
         router.get("/conformance") { _, _ in try json(["conformsTo": Documents.conformance]) }
         router.get("/collections") { request, _ in
             let caller = try principal(request)
-            return try json(documents(request).collections(service.visibleLayers(caller).map { layerAsSeen($0, caller) }))
+            let visible = service.visibleLayers(caller)
+            return try json(documents(request, visible.map(\.grant)).collections(visible.map { service.asSeen($0.layer, $0.grant) }))
         }
         router.get("/collections/:layer") { request, context in
-            try json(documents(request).collection(try layer(context, request)))
+            let (l, grant) = try layer(context, request)
+            return try json(documents(request, [grant]).collection(l))
         }
         router.get("/collections/:layer/tiles") { request, context in
-            let l = try layer(context, request)
-            let docs = documents(request)
+            let (l, grant) = try layer(context, request)
+            let docs = documents(request, [grant])
             return try json([
                 "tilesets": AnyEncodable(TileMatrixSet.supported.map { docs.tilesetSummary(l, $0) }),
                 "links": AnyEncodable([Link(href: "\(docs.base)/collections/\(l.id)/tiles", rel: "self", type: "application/json", title: "Tilesets")]),
             ])
         }
         router.get("/collections/:layer/tiles/:tms") { request, context in
-            let l = try layer(context, request)
-            return try json(documents(request).tileset(l, try tileMatrixSet(context)))
+            let (l, grant) = try layer(context, request)
+            return try json(documents(request, [grant]).tileset(l, try tileMatrixSet(context)))
         }
         router.get("/collections/:layer/tiles/:tms/tilejson") { request, context in
             let caller = try principal(request)
@@ -42,8 +44,8 @@ struct Routes {
             // Map clients that cannot send headers get tile URLs signed for this caller's access.
             let signed = service.access.signedParameter(for: caller, layer: id, at: service.clock())
             let tms = try tileMatrixSet(context)
-            return try json(documents(request).tileJSON(l.hiding(grant.decision.hiddenAttributes), tms,
-                                                        tileQuery: signed.map { "access=" + $0.value }))
+            return try json(documents(request, [grant]).tileJSON(service.asSeen(l, grant), tms,
+                                                                 tileQuery: signed.map { "access=" + $0.value }))
         }
         router.get("/collections/:layer/tiles/:tms/:z/:row/:col") { request, context in
             try await tile(request, context)
@@ -67,7 +69,7 @@ struct Routes {
 
     // MARK: Parameters
 
-    func documents(_ request: Request) -> Documents {
+    func documents(_ request: Request, _ grants: [LayerGrant] = []) -> Documents {
         let base: String
         if let publicURL {
             base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
@@ -79,7 +81,8 @@ struct Routes {
                 && authority.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.:[]".contains($0)) }
             base = "http://" + (plain ? authority : "localhost")
         }
-        return Documents(base: base, transformers: transformers)
+        let limited = grants.filter { $0.decision.filter != .everywhere }.map(\.layer)
+        return Documents(base: base, transformers: transformers, limited: Set(limited))
     }
 
     /// The authenticated caller. No credentials means anonymous, which is refused (401) unless
@@ -116,16 +119,13 @@ struct Routes {
         }
     }
 
-    /// A layer as the caller may see it (hidden attributes gone), or 404.
-    func layer(_ context: BasicRequestContext, _ request: Request) throws -> Layer {
+    /// A layer as the caller may see it (hidden attributes gone, extents cut to its area) with
+    /// the caller's grant, or 404.
+    func layer(_ context: BasicRequestContext, _ request: Request) throws -> (Layer, LayerGrant) {
         let caller = try principal(request)
         let id = context.parameters.get("layer") ?? ""
         guard let (l, grant) = service.visibleLayer(id, caller) else { throw Problem.notFound("no layer \"\(id)\"") }
-        return l.hiding(grant.decision.hiddenAttributes)
-    }
-
-    func layerAsSeen(_ layer: Layer, _ caller: Principal) -> Layer {
-        layer.hiding(service.access.readGrant(caller, layer: layer.id, at: service.clock()).decision.hiddenAttributes)
+        return (service.asSeen(l, grant), grant)
     }
 
     func tileMatrixSet(_ context: BasicRequestContext) throws -> TileMatrixSet {

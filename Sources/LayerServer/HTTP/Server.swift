@@ -51,9 +51,14 @@ struct CatalogPoller: Service {
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            // Separately: a failing catalog reload must not keep revocations from loading.
+            do {
+                try service.access.refresh()
+            } catch {
+                logger.error("access policy reload failed", metadata: ["error": "\(error)"])
+            }
             do {
                 try await service.refreshCatalog()
-                try service.access.refresh()
             } catch {
                 logger.error("catalog reload failed", metadata: ["error": "\(error)"])
             }

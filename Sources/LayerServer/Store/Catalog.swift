@@ -85,10 +85,12 @@ public struct Layer: Codable, Sendable, Hashable, Identifiable {
     /// every version's schema, so no document names them.
     public func hiding(_ attributes: some Collection<String>) -> Layer {
         guard !attributes.isEmpty else { return self }
+        // Case-insensitively: a hidden "capacity" also hides a column named "Capacity".
+        let hidden = Set(attributes.map { $0.lowercased() })
         var copy = self
         copy.versions = versions.map { v in
             var v = v
-            v.fields = v.fields.filter { !attributes.contains($0.name) }
+            v.fields = v.fields.filter { !hidden.contains($0.name.lowercased()) }
             return v
         }
         return copy

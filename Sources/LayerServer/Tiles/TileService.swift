@@ -46,7 +46,8 @@ public final class TileService: Sendable {
 
         public init(filter: SpatialFilter, hiddenAttributes: some Sequence<String>) {
             self.filter = filter
-            self.hiddenAttributes = Set(hiddenAttributes)
+            // Lower-cased: matched case-insensitively against column names.
+            self.hiddenAttributes = Set(hiddenAttributes.map { $0.lowercased() })
         }
 
         /// No restriction: for the owner, benchmarks and tests of the renderer itself.
@@ -111,7 +112,7 @@ public final class TileService: Sendable {
                         area: Geometry? = nil, hidden: Set<String> = []) throws -> [UInt8] {
         let v = plan.version
         let names = VersionTables(table: v.tableName)
-        let fields = v.fields.filter { $0.type != .blob && !hidden.contains($0.name) }
+        let fields = v.fields.filter { $0.type != .blob && !hidden.contains($0.name.lowercased()) }
         let q = GeoPackageSchema.quote
         let columns = (["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }).joined(separator: ", ")
         var sql: String
