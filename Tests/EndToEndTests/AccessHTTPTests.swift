@@ -103,7 +103,7 @@ struct AccessHTTPTests {
         try await ServerFixture.withServer(clock: { Date() + 1000 }) { client in
             let r = try await client.anonymous(Self.uri + "?access=" + signed)
             #expect(r.status == .unauthorized)
-            #expect(try r.json()["detail"]?.string == "signed URL expired")
+            #expect(try r.json()["detail"]?.string == "signed URL expired", "\(r.text)")
         }
     }
 

@@ -12,7 +12,10 @@ import NIOCore
 actor ServerFixture {
     static let shared = ServerFixture()
 
-    private var built: (URL, Tokens)?
+    /// One build for the whole process. A stored task, not a stored result: the actor is
+    /// re-entered while the build awaits, and a second caller must wait for the same build
+    /// (two data directories would have two URL-signing keys and two token sets).
+    private var building: Task<(URL, Tokens), any Error>?
 
     /// Tokens of the fixture's cast, issued when the data directory is built.
     struct Tokens: Sendable {
@@ -50,7 +53,13 @@ actor ServerFixture {
     /// Layers: `regions` (open, RD polygons), `hydrants` (restricted, 20,000 generated points),
     /// `zones` (confidential, generated polygons).
     func dataDirectory() async throws -> (URL, Tokens) {
-        if let built { return built }
+        if let building { return try await building.value }
+        let task = Task { try await Self.build() }
+        building = task
+        return try await task.value
+    }
+
+    private static func build() async throws -> (URL, Tokens) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("layerserver-e2e-\(UUID().uuidString)")
         try await BlockingWork.run {
             let store = try LayerStore(configuration: StoreConfiguration(dataDirectory: dir))
@@ -78,7 +87,6 @@ actor ServerFixture {
         let tokens = Tokens(national: try token("national"), amsterdam: try token("amsterdam"), notAudited: try token("unaudited"),
                             standby: try token("standby"), reviewer: try token("reviewer"), admin: try token("admin"),
                             expiring: try token("national", expires: Self.tokenExpiry), revoked: revoked.token)
-        built = (dir, tokens)
         return (dir, tokens)
     }
 
