@@ -87,7 +87,7 @@ struct AccessServiceTests {
 
     /// Random policies over the two layers: organisations of every profile, audit status and
     /// reach in and around VR13 and VR09, random layer conditions and an activity.
-    static func randomPolicy(_ rng: inout SeededRandom) -> Policy {
+    static func randomPolicy(_ rng: inout SplitMix64) -> Policy {
         let nearby = ["VR09", "VR12", "VR13", "VR14", "VR16", "VR11"]
         var orgs: [Organisation] = []
         for i in 0..<6 {
@@ -126,7 +126,7 @@ struct AccessServiceTests {
             for z in [9, 11, 13] { tiles.append((.webMercatorQuad, TileMatrixSet.webMercatorQuad.tile(containing: try wm.transform(Position(lon, lat)), z: z)!)) }
             for z in [5, 8] { tiles.append((.netherlandsRDNewQuad, TileMatrixSet.netherlandsRDNewQuad.tile(containing: try rd.transform(Position(lon, lat)), z: z)!)) }
         }
-        var rng = SeededRandom(state: 4242)
+        var rng = SplitMix64(seed: 4242)
         var checkedFeatures = 0, deniedLayers = 0, partial = 0
         for round in 0..<12 {
             let policy = Self.randomPolicy(&rng)
@@ -276,18 +276,6 @@ struct AccessServiceTests {
         #expect(Credentials.verify(signed, layer: "l", key: key)?.accessClass == "c1")
         #expect(Credentials.verify(signed, layer: "m", key: key) == nil)
         #expect(Credentials.verify(signed.replacingOccurrences(of: ".c1.", with: ".c2."), layer: "l", key: key) == nil)
-    }
-}
-
-/// A seeded generator, so a failing case replays.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

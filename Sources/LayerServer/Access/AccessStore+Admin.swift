@@ -21,30 +21,29 @@ extension AccessStore {
 
     @discardableResult
     public func put(_ o: Organisation, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
-        try change(by: actor, resource: "organisation:\(o.id)", summary: "set organisation \(o.id): \(Self.apiJSON(o))", at: time) {
-            $0.organisations[o.id] = o
-        }
+        try set("organisation", o.id, o, by: actor, at: time) { $0.organisations[o.id] = o }
     }
 
     @discardableResult
     public func put(_ u: User, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
-        try change(by: actor, resource: "user:\(u.id)", summary: "set user \(u.id): \(Self.apiJSON(u))", at: time) {
-            $0.users[u.id] = u
-        }
+        try set("user", u.id, u, by: actor, at: time) { $0.users[u.id] = u }
     }
 
     @discardableResult
     public func put(_ a: Activity, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
-        try change(by: actor, resource: "activity:\(a.id)", summary: "set activity \(a.id): \(Self.apiJSON(a))", at: time) {
-            $0.activities[a.id] = a
-        }
+        try set("activity", a.id, a, by: actor, at: time) { $0.activities[a.id] = a }
     }
 
+    /// A layer's conditions; audited under `layer:<id>`, so a reviewer finds them with the layer's reads.
     @discardableResult
     public func put(_ c: LayerConditions, by actor: AccessActor, at time: Date = Date()) throws -> PolicyVersion {
-        try change(by: actor, resource: "layer:\(c.layer)", summary: "set conditions of layer \(c.layer): \(Self.apiJSON(c))", at: time) {
-            $0.layers[c.layer] = c
-        }
+        try set("layer", c.layer, c, by: actor, at: time) { $0.layers[c.layer] = c }
+    }
+
+    /// One "set" change: audited as `<kind>:<id>` with the new value as JSON.
+    private func set(_ kind: String, _ id: String, _ value: some Encodable, by actor: AccessActor, at time: Date,
+                     _ apply: @escaping (inout Policy) -> Void) throws -> PolicyVersion {
+        try change(by: actor, resource: "\(kind):\(id)", summary: "set \(kind) \(id): \(Self.apiJSON(value))", at: time, apply)
     }
 
     /// What ``remove(_:_:by:at:)`` removes.

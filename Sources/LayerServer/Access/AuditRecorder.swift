@@ -101,9 +101,6 @@ public final class AuditRecorder: Sendable {
         }
     }
 
-    /// Events waiting to be written.
-    public var pendingCount: Int { state.withLock { $0.pending.count } }
-
     /// Writes every pending record. Safe to call at any time; a failed write keeps the events.
     public func flush() async throws {
         let batch = state.withLock { s -> [(Key, Pending)] in

@@ -67,11 +67,6 @@ public enum DemoCast {
         LayerConditions(layer: "protection_zones", owner: "vitens", sensitivity: .confidential, allowedProfiles: [.kern, .structureel]),
     ]
 
-    /// Who owns each demo layer.
-    static func owner(of layer: String) -> String {
-        layers.first { $0.layer == layer }?.owner ?? "ifv"
-    }
-
     /// Writes the cast into the policy when it has no organisations yet, then issues a fresh
     /// 30-day token for every cast member (tokens are shown once; earlier demo tokens stay valid until they expire).
     public static func apply(_ access: AccessStore, now: Date = Date(), issueTokens: Bool = true) throws -> [Member] {

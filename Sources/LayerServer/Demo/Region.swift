@@ -49,22 +49,8 @@ struct Region {
         return ringArea(p.exterior) - p.interiors.reduce(0) { $0 + ringArea($1) }
     }
 
-    /// Even-odd ray casting over every ring of every polygon.
+    /// Point in polygon (GeoCore's even-odd test per polygon), after the envelope test.
     func contains(_ p: Position) -> Bool {
-        guard envelope.contains(p) else { return false }
-        var inside = false
-        for poly in polygons {
-            for ring in poly.rings where ring.count > 2 {
-                var j = ring.count - 1
-                for i in 0..<ring.count {
-                    let a = ring[i], b = ring[j]
-                    if (a.y > p.y) != (b.y > p.y), p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
-                        inside.toggle()
-                    }
-                    j = i
-                }
-            }
-        }
-        return inside
+        envelope.contains(p) && Geometry.multiPolygon(polygons).containsPoint(p)
     }
 }
