@@ -9,7 +9,7 @@ struct LayerServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "layerserver",
         abstract: "Map layers and vector tiles for the Dutch common operational picture.",
-        subcommands: [Serve.self, Demo.self, Import.self, Layers.self, Rollback.self, AccessCommand.self, AuditCommand.self, AdminCommand.self,
+        subcommands: [Serve.self, Demo.self, Import.self, Upload.self, Layers.self, Rollback.self, AccessCommand.self, AuditCommand.self, AdminCommand.self,
                       Generate.self, RenderTiles.self])
 }
 

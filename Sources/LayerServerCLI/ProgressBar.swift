@@ -1,30 +1,50 @@
 import Foundation
 import LayerServer
 
-/// A progress bar on stderr, drawn only when stderr is a terminal.
-final class ProgressBar {
+/// A one-line progress bar on standard error (redrawn in place on a terminal, a line per phase otherwise).
+final class ProgressBar: @unchecked Sendable {
+    // @unchecked: every access to `lastPhase` and `lastDraw` holds `lock`.
+    private let lock = NSLock()
+    private var lastPhase = ""
+    private var lastDraw = Date.distantPast
+    private let terminal = isatty(STDERR_FILENO) == 1
     private let label: String
-    private let enabled = isatty(2) == 1
-    private var drawn = false
 
     init(label: String) { self.label = label }
 
+    /// An import's progress: features read of the total, then written.
     func update(_ p: ImportProgress) {
-        guard enabled else { return }
-        let line: String
-        if let total = p.total, total > 0 {
-            let fraction = min(Double(p.read) / Double(total), 1)
-            let width = 30
-            let filled = Int(fraction * Double(width))
-            line = "\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(String(format: "%3d", Int(fraction * 100)))%  \(p.read)/\(total) features"
+        let base = p.total ?? p.read
+        if let written = p.written {
+            update("writing", fraction: p.read > 0 ? Double(written) / Double(p.read) : 1, detail: "\(written)/\(p.read) features")
         } else {
-            line = "\r\(label) \(p.read) features read"
+            update("reading", fraction: p.total.map { $0 > 0 ? min(1, Double(p.read) / Double($0)) : 1 },
+                   detail: "\(p.read)/\(base) features")
         }
-        FileHandle.standardError.write(Data(line.utf8))
-        drawn = true
+    }
+
+    func update(_ phase: String, fraction: Double?, detail: String) {
+        lock.withLock {
+            let now = Date()
+            guard phase != lastPhase || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+            let width = 30
+            let filled = Int((fraction ?? 0) * Double(width))
+            let bar = fraction == nil ? String(repeating: "~", count: width)
+                : String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let percent = fraction.map { String(format: "%3d%%", Int($0 * 100)) } ?? " ...".padding(toLength: 4, withPad: " ", startingAt: 0)
+            let line = "\(label) [\(bar)] \(percent) \(phase.padding(toLength: 9, withPad: " ", startingAt: 0)) \(detail)"
+            if terminal {
+                FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
+            } else if phase != lastPhase {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+            lastPhase = phase
+            lastDraw = now
+        }
     }
 
     func finish() {
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        lock.withLock { if terminal && !lastPhase.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) } }
     }
 }
+

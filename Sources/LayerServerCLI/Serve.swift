@@ -46,7 +46,7 @@ func runServer(_ configuration: ServerConfiguration, logger: Logger, banner: @es
         logger.notice("\(done)")
         try service.access.refresh()
     }
-    let app = Server.application(configuration: configuration, service: service, transformers: transformers, logger: logger) { port in
+    let app = try Server.application(configuration: configuration, service: service, transformers: transformers, logger: logger) { port in
         let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
         banner("http://\(host):\(port)")
     }

@@ -135,7 +135,7 @@ actor ServerFixture {
         logger.logLevel = .warning
         let transformers = TransformerPool()
         let service = try Server.makeService(configuration: config, transformers: transformers, logger: logger, clock: clock)
-        let app = Server.application(configuration: config, service: service, transformers: transformers, logger: logger)
+        let app = try Server.application(configuration: config, service: service, transformers: transformers, logger: logger)
         let bearer = token.map { tokens[keyPath: $0] }
         return try await app.test(.live) { client in
             try await test(AuthClient(client: client, token: bearer, tokens: tokens, service: service))

@@ -88,21 +88,24 @@ public final class VectorDataset {
             throw GeoError(.datasetOpen, "is a directory; give one file (a .gpkg, .shp, .zip, .geojson, .fgb or .csv)", context: path)
         }
         let ext = url.pathExtension.lowercased()
-        var drivers = options.allowedDrivers
         var openOptions: [String] = []
         var gdalPath = url.standardizedFileURL.path
+        // One driver per extension: a file never reaches a driver its name does not promise
+        // (a VRT renamed .geojson meets the GeoJSON parser only, and fails there).
+        guard let driver = driverName(forExtension: ext) else {
+            if ["vrt", "xml", "ovf"].contains(ext) {
+                throw GeoError(.datasetNotAllowed, "VRT and XML-described datasets are not allowed; upload the data itself", context: name)
+            }
+            throw GeoError(.datasetNotAllowed, "files of type \"\(ext.isEmpty ? "(no extension)" : "." + ext)\" are not accepted; use \(acceptedExtensions)", context: name)
+        }
+        guard options.allowedDrivers.contains(driver) else {
+            throw GeoError(.datasetNotAllowed, "the \(driver) driver is not on the allowlist (\(options.allowedDrivers.joined(separator: ", ")))", context: name)
+        }
+        let drivers = [driver]
         switch ext {
         case "zip":
-            guard drivers.contains("ESRI Shapefile") else {
-                throw GeoError(.datasetNotAllowed, "zipped Shapefiles are not on the driver allowlist", context: name)
-            }
-            drivers = ["ESRI Shapefile"]
             gdalPath = "/vsizip/" + gdalPath
-        case "vrt", "xml", "ovf":
-            throw GeoError(.datasetNotAllowed, "VRT and XML-described datasets are not allowed; upload the data itself", context: name)
         case "csv":
-            guard drivers.contains("CSV") else { throw GeoError(.datasetNotAllowed, "CSV is not on the driver allowlist", context: name) }
-            drivers = ["CSV"]
             openOptions = [
                 "X_POSSIBLE_NAMES=x,lon,long,longitude,lng,easting",
                 "Y_POSSIBLE_NAMES=y,lat,latitude,northing",
@@ -120,16 +123,33 @@ public final class VectorDataset {
             let optionList = CStringList(openOptions)
             let flags = UInt32(GDAL_OF_VECTOR) | UInt32(GDAL_OF_READONLY) | UInt32(GDAL_OF_VERBOSE_ERROR)
             guard let h = GDALOpenEx(gdalPath, flags, driverList.constPointer, optionList.constPointer, nil) else {
+                try errors.checkNetwork(name)
                 let why = errors.messages.isEmpty
                     ? "not a dataset that an allowed driver (\(options.allowedDrivers.joined(separator: ", "))) can read"
                     : errors.messages.joined(separator: "; ")
                 throw GeoError(.datasetOpen, why, context: path)
             }
             defer { GDALClose(h) }
+            try errors.checkNetwork(name)
             let ds = try VectorDataset(path: path, handle: h, errors: errors)
+            try errors.checkNetwork(name)
             return try body(ds)
         }
     }
+
+    /// The one driver that reads files with this extension, or nil when none may.
+    public static func driverName(forExtension ext: String) -> String? {
+        switch ext.lowercased() {
+        case "gpkg": "GPKG"
+        case "shp", "zip": "ESRI Shapefile"
+        case "geojson", "json": "GeoJSON"
+        case "fgb": "FlatGeobuf"
+        case "csv": "CSV"
+        default: nil
+        }
+    }
+
+    static let acceptedExtensions = ".gpkg, .zip (a Shapefile set), .shp, .geojson, .json, .fgb or .csv"
 
     static func info(of layer: OGRLayerH) -> VectorLayerInfo {
         let name = String(cString: OGR_L_GetName(layer))
@@ -231,6 +251,7 @@ public final class VectorDataset {
             }
             let result = convert(f, fieldTypes: fieldTypes)
             OGR_F_Destroy(f)
+            try errors.checkNetwork(URL(fileURLWithPath: path).lastPathComponent)
             try body(result)
         }
     }

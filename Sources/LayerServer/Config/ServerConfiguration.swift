@@ -21,6 +21,11 @@ import TileRender
 /// | `thinning-cells` | `LAYERSERVER_THINNING_CELLS` | `64` |
 /// | `public-url` | `LAYERSERVER_PUBLIC_URL` | from the request's Host header |
 /// | `catalog-poll-seconds` | `LAYERSERVER_CATALOG_POLL_SECONDS` | `1` |
+/// | `upload-max-mb` | `LAYERSERVER_UPLOAD_MAX_MB` | `2048` |
+/// | `upload-max-uncompressed-mb` | `LAYERSERVER_UPLOAD_MAX_UNCOMPRESSED_MB` | `4096` |
+/// | `upload-max-files` | `LAYERSERVER_UPLOAD_MAX_FILES` | `64` |
+/// | `upload-max-features` | `LAYERSERVER_UPLOAD_MAX_FEATURES` | `5000000` |
+/// | `upload-max-vertices` | `LAYERSERVER_UPLOAD_MAX_VERTICES` | `200000000` |
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
     public var host: String
@@ -42,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String?
     /// How often the server looks for publishes and rollbacks made by other processes.
     public var catalogPollInterval: Duration
+    /// Limits on uploads.
+    public var uploads = UploadLimits()
 
     /// Creates a configuration with the defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
@@ -95,7 +102,7 @@ public struct ServerConfiguration: Sendable {
                                        keepVersions: try int("keep-versions", 5, 1...1000))
         let mvt = MVTOptions(extent: 4096, buffer: try int("tile-buffer", 64, 0...1024),
                              simplificationTolerance: Double(try int("simplification", 4, 0...256)))
-        return ServerConfiguration(
+        var config = ServerConfiguration(
             host: reader.string(forKey: "host", default: "127.0.0.1"),
             port: try int("port", 8080, 0...65535),
             store: store,
@@ -106,5 +113,12 @@ public struct ServerConfiguration: Sendable {
             tileCacheBytes: try int("tile-cache-mb", 128, 0...65536) << 20,
             publicURL: reader.string(forKey: "public-url"),
             catalogPollInterval: .milliseconds(try int("catalog-poll-seconds", 1, 1...3600) * 1000))
+        config.uploads = UploadLimits(
+            maxUploadBytes: try int("upload-max-mb", 2048, 1...1_048_576) << 20,
+            maxUncompressedBytes: try int("upload-max-uncompressed-mb", 4096, 1...1_048_576) << 20,
+            maxFiles: try int("upload-max-files", 64, 1...100_000),
+            maxFeatures: try int("upload-max-features", 5_000_000, 1...1_000_000_000),
+            maxVertices: try int("upload-max-vertices", 200_000_000, 1...10_000_000_000))
+        return config
     }
 }

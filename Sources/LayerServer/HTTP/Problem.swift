@@ -12,6 +12,8 @@ public struct Problem: HTTPResponseError, Sendable {
     public var detail: String
     /// Extra response headers (e.g. WWW-Authenticate).
     public var headers: HTTPFields = [:]
+    /// Extension members of the problem document (RFC 9457 section 3.2), e.g. an upload's job.
+    var extensions: [String: AnyEncodable] = [:]
 
     /// Creates a problem.
     public init(_ status: HTTPResponse.Status, _ title: String, detail: String) {
@@ -30,7 +32,14 @@ public struct Problem: HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(title: title, status: status.code, detail: detail, instance: request.uri.path)
-        let data = try JSONEncoder().encode(body)
+        var data = try JSONEncoder().encode(body)
+        if !extensions.isEmpty {
+            // The extension members, then the standard ones (which win on a name clash).
+            var members = extensions
+            for (k, v) in ["type": body.type, "title": title, "detail": detail, "instance": body.instance] { members[k] = AnyEncodable(v) }
+            members["status"] = AnyEncodable(status.code)
+            data = try Routes.encoder.encode(members)
+        }
         var fields = headers
         fields[.contentType] = "application/problem+json"
         return Response(status: status, headers: fields,

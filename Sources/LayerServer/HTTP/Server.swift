@@ -12,18 +12,22 @@ public enum Server {
     /// `onListening` receives the bound port (useful with port 0).
     public static func application(configuration: ServerConfiguration, service: LayerService,
                                    transformers: TransformerPool, logger: Logger,
-                                   onListening: (@Sendable (Int) async -> Void)? = nil) -> some ApplicationProtocol {
+                                   onListening: (@Sendable (Int) async -> Void)? = nil) throws -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ProblemMiddleware(logger: logger))
         let routes = Routes(service: service, transformers: transformers, publicURL: configuration.publicURL)
         routes.register(on: router)
         AccessRoutes(routes: routes).register(on: router)
         AdminRoutes(routes: routes).register(on: router)
+        let importer = LayerImporter(store: service.store, transformers: transformers, logger: logger)
+        let uploads = try UploadService(store: service.store, layers: service, importer: importer, limits: configuration.uploads, logger: logger)
+        UploadRoutes(routes: routes, uploads: uploads).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "layerserver"),
             services: [CatalogPoller(service: service, interval: configuration.catalogPollInterval, logger: logger),
-                       AuditFlusher(recorder: service.access.recorder, interval: configuration.auditFlushInterval)],
+                       AuditFlusher(recorder: service.access.recorder, interval: configuration.auditFlushInterval),
+                       UploadWorker(uploads: uploads)],
             onServerRunning: { channel in
                 await onListening?(channel.localAddress?.port ?? configuration.port)
             },

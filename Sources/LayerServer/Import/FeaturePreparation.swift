@@ -1,17 +1,39 @@
 import GeoCore
 
+/// What a validation finding is about: the categories of a version's validation report.
+public enum ValidationCode: String, Sendable, Codable, CaseIterable {
+    case noGeometry = "no-geometry"
+    case emptyGeometry = "empty-geometry"
+    case notFinite = "non-finite-coordinates"
+    case invalidGeometry = "invalid-geometry"
+    case repairedGeometry = "repaired-geometry"
+    case geometryType = "geometry-type"
+    case outsideNetherlands = "outside-netherlands"
+    case missingCRS = "missing-crs"
+    case attributeType = "attribute-type"
+    case unreadable = "unreadable-feature"
+}
+
+/// The European Netherlands with its exclusive economic zone in the North Sea, in WGS 84,
+/// with a margin of about 10 km: gas platforms and wind farms lie far offshore.
+public enum Netherlands {
+    public static let extentWGS84 = Envelope(minX: 2.4, minY: 50.6, maxX: 7.4, maxY: 55.9)
+}
+
 /// Per-feature checks and repairs of an import: presence, finiteness, type, validity, area.
 struct FeaturePreparation {
     /// The geometry type of the feature table.
     let storageType: GeometryType
     /// The CRS's area of use in its own coordinates, grown by a margin; nil when unknown.
     let area: Envelope?
+    /// The Netherlands (with its part of the North Sea) in the layer's CRS; features must touch it.
+    let netherlands: Envelope?
     let crs: CRS
 
     /// The result for one feature.
     enum Outcome {
-        case accept(Geometry, repaired: Bool)
-        case reject(String)
+        case accept(Geometry, repair: String?)
+        case reject(ValidationCode, String)
     }
 
     /// The storage type for a declared source type: lines and polygons are stored in their
@@ -25,37 +47,43 @@ struct FeaturePreparation {
     }
 
     func prepare(_ geometry: Geometry?) -> Outcome {
-        guard var g = geometry else { return .reject("feature has no geometry") }
-        guard !g.isEmpty else { return .reject("geometry is empty") }
-        guard g.hasOnlyFinitePositions else { return .reject("geometry has coordinates that are not finite numbers") }
+        guard var g = geometry else { return .reject(.noGeometry, "feature has no geometry") }
+        guard !g.isEmpty else { return .reject(.emptyGeometry, "geometry is empty") }
+        guard g.hasOnlyFinitePositions else { return .reject(.notFinite, "geometry has coordinates that are not finite numbers") }
         g = fit(g)
         guard storageType.accepts(g.type) else {
-            return .reject("geometry type \(g.type.rawValue) does not match the layer's type \(storageType.rawValue)")
+            return .reject(.geometryType, "geometry type \(g.type.rawValue) does not match the layer's type \(storageType.rawValue)")
         }
-        var repaired = false
+        var repair: String?
         if needsValidityCheck(g) {
             let reason: String?
             do {
                 reason = try GeometryOperations.invalidityReason(g)
             } catch {
-                return .reject("invalid geometry: \(error)")
+                return .reject(.invalidGeometry, "invalid geometry: \(error)")
             }
-            if let reason {
+            if let full = reason {
+                // GEOS appends the location ("Self-intersection[5.1 52.3]"): group by the kind.
+                let reason = full.split(separator: "[").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? full
                 guard let fixed = try? GeometryOperations.makeValid(g) else {
-                    return .reject("invalid geometry (\(reason)) that cannot be repaired")
+                    return .reject(.invalidGeometry, "invalid geometry (\(reason)) that cannot be repaired")
                 }
                 let kept = fit(keepFamily(fixed, of: g))
                 guard !kept.isEmpty, storageType.accepts(kept.type) else {
-                    return .reject("invalid geometry (\(reason)) that collapses when repaired")
+                    return .reject(.invalidGeometry, "invalid geometry (\(reason)) that collapses when repaired")
                 }
                 g = kept
-                repaired = true
+                repair = "invalid geometry repaired (\(reason))"
             }
         }
-        if let area, let env = g.envelope, !area.intersects(env) {
-            return .reject("lies outside the area where \(crs) is defined; check the CRS or the coordinates")
+        if let netherlands, let env = g.envelope {
+            if !netherlands.intersects(env) {
+                return .reject(.outsideNetherlands, "lies outside the Netherlands and its part of the North Sea; check the CRS or the coordinates")
+            }
+        } else if let area, let env = g.envelope, !area.intersects(env) {
+            return .reject(.outsideNetherlands, "lies outside the area where \(crs) is defined; check the CRS or the coordinates")
         }
-        return .accept(g, repaired: repaired)
+        return .accept(g, repair: repair)
     }
 
     private func needsValidityCheck(_ g: Geometry) -> Bool {

@@ -21,8 +21,34 @@ public struct ImportRequest: Sendable {
     public var minZoom: Int?
     /// Highest WebMercatorQuad zoom with features.
     public var maxZoom: Int?
-    /// Who imports: named in the audit record of a new layer's default conditions.
+    /// Who imports: named in the version's history and in the audit records.
     public var actor: AccessActor = .localOperator()
+    /// The access rules that allowed the import and the policy they came from, for the audit record.
+    public var grantedBy: (rules: [String], policyHash: String)?
+    /// Reject the whole file on any finding (`reject`), or keep what can be kept (`repair`).
+    public var errorMode: ErrorMode = .repair
+    /// Keep the new version staged instead of publishing it.
+    public var stage = false
+    /// The name to report instead of the file's own (an upload's original name).
+    public var displayName: String?
+    /// Upper limits on what the file may hold; nil: none.
+    public var limits: ImportLimits?
+    /// The upload job this import belongs to.
+    public var jobID: String?
+    /// The owner when the layer turns out to be new (an upload: the uploader's organisation);
+    /// an existing layer keeps its owner.
+    public var newLayerOwner: String?
+
+    /// What to do with features that fail validation.
+    public enum ErrorMode: String, Sendable, Codable {
+        /// Reject-on-any-error: one rejected or repaired feature fails the whole upload.
+        case reject
+        /// Accept-with-repairs: repair what GEOS can, leave out what cannot be kept, report both.
+        case repair
+    }
+
+    /// The name shown in reports and errors.
+    var fileName: String { displayName ?? file.lastPathComponent }
 
     /// Creates a request.
     public init(file: URL, layerID: String, title: String? = nil, owner: String? = nil,
@@ -40,19 +66,36 @@ public struct ImportRequest: Sendable {
     }
 }
 
+/// Limits on the content of one file (zip bombs and their relatives).
+public struct ImportLimits: Sendable, Hashable {
+    /// Features read.
+    public var maxFeatures: Int
+    /// Coordinate pairs over all features.
+    public var maxVertices: Int
+
+    public init(maxFeatures: Int, maxVertices: Int) {
+        self.maxFeatures = maxFeatures
+        self.maxVertices = maxVertices
+    }
+}
+
 /// How far an import has come.
 public struct ImportProgress: Sendable {
     /// Features read so far.
     public var read: Int
     /// Features in the file, when the driver knows.
     public var total: Int?
+    /// Features written so far, once the write phase has begun.
+    public var written: Int?
 }
 
 /// What an import did: counts, rejections with reasons, and the published version.
 public struct ImportReport: Sendable, Codable {
     /// A group of rejected features with the same reason.
     public struct Rejection: Sendable, Codable, Hashable {
-        /// Why these features were not written.
+        /// The category (no-geometry, invalid-geometry, outside-netherlands, ...).
+        public var code: ValidationCode
+        /// Why these features were not written (or, for repaired-geometry, what was repaired).
         public var reason: String
         /// How many features.
         public var count: Int
@@ -73,6 +116,14 @@ public struct ImportReport: Sendable, Codable {
     /// Invalid geometries that GEOS made valid; they are written.
     public var featuresRepaired: Int
     public var rejections: [Rejection]
+    /// Repaired geometries by reason, with examples (they are written).
+    public var repairs: [Rejection] = []
+    /// Differences with the layer's current schema.
+    public var schemaChanges: [String] = []
+    /// The uploader's choice: reject-on-any-error or accept-with-repairs.
+    public var errorMode: ImportRequest.ErrorMode = .repair
+    /// published or staged.
+    public var state: String = "published"
     public var checksum: String
     public var seconds: Double
     /// Versions dropped because more than the configured number were kept.

@@ -44,7 +44,9 @@ public final class LayerImporter: Sendable {
     public func run(_ request: ImportRequest, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
         let started = Date()
         try Layer.validate(id: request.layerID)
+        var request = request
         let existing = try store.layer(request.layerID)
+        if existing == nil, request.owner == nil { request.owner = request.newLayerOwner }
         if existing == nil, (request.owner ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw StoreError(.invalidRequest, "layer \(request.layerID) is new: give its owner organisation (--owner)")
         }
@@ -62,18 +64,58 @@ public final class LayerImporter: Sendable {
         if stopBeforePublish { return written.report }
 
         do {
-            written.report.droppedVersions = try publish(request, version: written.report.version,
-                                                         existing: existing, minZoom: minZoom, maxZoom: maxZoom)
+            let meta = VersionMeta(title: request.title ?? existing?.title ?? request.layerID,
+                                   owner: request.owner ?? existing?.owner ?? "",
+                                   sensitivity: request.sensitivity ?? existing?.sensitivity ?? .confidential,
+                                   minZoom: minZoom, maxZoom: maxZoom)
+            let change = VersionChange(actor: request.actor, rules: request.grantedBy?.rules, policyHash: request.grantedBy?.policyHash,
+                                       job: request.jobID)
+            if request.stage {
+                try store.stage(request.layerID, version: written.report.version, meta: meta, change: change)
+                written.report.state = "staged"
+            } else {
+                written.report.droppedVersions = try store.publish(request.layerID, version: written.report.version, from: "pending",
+                                                                   meta: meta, change: change)
+                written.report.state = "published"
+            }
         } catch {
             try? discardPending(request.layerID, version: written.report.version)
             throw error
         }
         written.report.seconds = Date().timeIntervalSince(started)
-        logger.info("published", metadata: [
+        logger.info(request.stage ? "staged" : "published", metadata: [
             "layer": "\(request.layerID)", "version": "\(written.report.version)",
             "features": "\(written.report.featuresWritten)", "rejected": "\(written.report.featuresRejected)",
         ])
         return written.report
+    }
+
+    /// Checks what can be checked without reading features: the layer id, the file opens with
+    /// an allowed driver, the source layer exists and has geometry, the CRS is known and usable.
+    /// - Throws: `StoreError(.invalidInput)` naming the file and the problem.
+    public func preflight(_ request: ImportRequest) throws {
+        try Layer.validate(id: request.layerID)
+        do {
+            try VectorDataset.withDataset(at: request.file.path, options: datasetOptions) { ds in
+                let index = try chooseLayer(ds, request)
+                let info = ds.layers[index]
+                guard ds.hasGeometry(layer: index) else {
+                    throw StoreError(.invalidInput, "layer \"\(info.name)\" has no geometry column; only spatial layers can be uploaded", context: request.fileName)
+                }
+                guard let crs = request.sourceCRS ?? info.crs else {
+                    let declared = info.crsName.map { "declares the CRS \"\($0)\", which has no EPSG code" } ?? "declares no CRS"
+                    throw StoreError(.invalidInput, "[\(ValidationCode.missingCRS.rawValue)] \(declared); give it with crs=EPSG:n", context: request.fileName)
+                }
+                do {
+                    _ = try crs.definition()
+                    try transformers.validate(from: crs, to: .wgs84)
+                } catch {
+                    throw StoreError(.invalidInput, "the CRS \(crs) cannot be used: \(error)", context: request.fileName)
+                }
+            }
+        } catch let e as GeoError {
+            throw StoreError(.invalidInput, e.message, context: request.fileName)
+        }
     }
 
     // MARK: Write phase
@@ -92,14 +134,16 @@ public final class LayerImporter: Sendable {
             }
         } catch let e as StoreError {
             throw e
+        } catch let e as ValidationFailure {
+            throw e
         } catch let e as GeoError {
             switch e.code {
             case .datasetOpen, .datasetNotAllowed:
-                throw StoreError(.invalidInput, e.message, context: e.context ?? path)
+                throw StoreError(.invalidInput, e.message, context: request.fileName)
             case .datasetRead:
-                throw StoreError(.sourceRead, e.message, context: e.context ?? path)
+                throw StoreError(.sourceRead, e.message, context: request.fileName)
             default:
-                throw StoreError(.invalidInput, e.message, context: path)
+                throw StoreError(.invalidInput, e.message, context: request.fileName)
             }
         } catch {
             throw StoreError(.database, "writing the new version failed: \(error)", context: path)
@@ -108,7 +152,7 @@ public final class LayerImporter: Sendable {
 
     private func chooseLayer(_ ds: VectorDataset, _ request: ImportRequest) throws -> Int {
         let names = ds.layers.map(\.name)
-        let fileName = request.file.lastPathComponent
+        let fileName = request.fileName
         if let wanted = request.sourceLayer {
             guard let i = names.firstIndex(of: wanted) else {
                 throw StoreError(.invalidInput, "has no layer \"\(wanted)\"; its layers are: \(names.joined(separator: ", "))", context: fileName)
@@ -125,7 +169,7 @@ public final class LayerImporter: Sendable {
 
     private func write(_ ds: VectorDataset, request: ImportRequest, db: Database,
                        progress: ((ImportProgress) -> Void)?) throws -> Written {
-        let fileName = request.file.lastPathComponent
+        let fileName = request.fileName
         let layerIndex = try chooseLayer(ds, request)
         let info = ds.layers[layerIndex]
         guard ds.hasGeometry(layer: layerIndex) else {
@@ -133,7 +177,7 @@ public final class LayerImporter: Sendable {
         }
         guard let crs = request.sourceCRS ?? info.crs else {
             let declared = info.crsName.map { "declares the CRS \"\($0)\", which has no EPSG code" } ?? "declares no CRS"
-            throw StoreError(.invalidInput, "\(declared); give it with --source-crs EPSG:n", context: fileName)
+            throw StoreError(.invalidInput, "[\(ValidationCode.missingCRS.rawValue)] \(declared); give it with --source-crs EPSG:n (upload: crs=EPSG:n)", context: fileName)
         }
         let definition: CRSDefinition
         do {
@@ -155,9 +199,19 @@ public final class LayerImporter: Sendable {
                 return grown
             }
         }
-        let storageType = FeaturePreparation.storageType(for: info.geometryType)
-        let preparation = FeaturePreparation(storageType: storageType, area: area, crs: crs)
-        let columns = Self.columns(for: info.fields)
+        let netherlands = try? transformers.withTransformer(from: .wgs84, to: crs) { try $0.transformBounds(Netherlands.extentWGS84) }
+        let previous = try store.layer(request.layerID)?.current
+        // The layer's geometry family is kept: a point layer stays a point layer.
+        let storageType: GeometryType
+        if let previous, previous.geometryType.family != nil {
+            let declared = FeaturePreparation.storageType(for: info.geometryType)
+            storageType = declared.family == previous.geometryType.family ? declared : previous.geometryType
+        } else {
+            storageType = FeaturePreparation.storageType(for: info.geometryType)
+        }
+        let preparation = FeaturePreparation(storageType: storageType, area: area, netherlands: netherlands, crs: crs)
+        let schema = SchemaMatch(file: Self.columns(for: info.fields), previous: previous?.fields)
+        let columns = schema.columns
 
         // A big page cache keeps the R-trees in memory until commit instead of spilling them
         // to the WAL again and again (the writer connection only; readers keep the default).
@@ -190,10 +244,12 @@ public final class LayerImporter: Sendable {
             if thinner != nil { thinEntries.reserve(n) }
         }
 
-        var read = 0, repaired = 0
+        var read = 0, repaired = 0, vertices = 0
         var storedTypes = Set<GeometryType>()
         var rejections: [String: ImportReport.Rejection] = [:]
         var rejectionOrder: [String] = []
+        var repairs: [String: ImportReport.Rejection] = [:]
+        var repairOrder: [String] = []
         var extent: Envelope?
         let total = info.featureCount
         let srsID = Int32(crs.epsg)
@@ -212,28 +268,55 @@ public final class LayerImporter: Sendable {
         }
         let hilbert = HilbertKey(frame: thinner?.grid.frame ?? area ?? Envelope(minX: -2e7, minY: -2e7, maxX: 2e7, maxY: 2e7))
 
-        func reject(_ sourceID: Int64, _ reason: String) {
-            if rejections[reason] == nil { rejectionOrder.append(reason) }
-            rejections[reason, default: .init(reason: reason, count: 0, examples: [])].count += 1
-            if rejections[reason]!.examples.count < 5 { rejections[reason]!.examples.append(sourceID) }
+        func note(_ table: inout [String: ImportReport.Rejection], _ order: inout [String],
+                  _ sourceID: Int64, _ code: ValidationCode, _ reason: String) {
+            // Group by category and reason; many distinct reasons (one per value) fold into their category.
+            let key = table.count < 200 || table[reason] != nil ? reason : code.rawValue
+            if table[key] == nil {
+                order.append(key)
+                table[key] = .init(code: code, reason: key == reason ? reason : "more \(code.rawValue) findings", count: 0, examples: [])
+            }
+            table[key]!.count += 1
+            if table[key]!.examples.count < 5 { table[key]!.examples.append(sourceID) }
         }
+        func reject(_ sourceID: Int64, _ code: ValidationCode, _ reason: String) {
+            note(&rejections, &rejectionOrder, sourceID, code, reason)
+        }
+        let limits = request.limits
 
         try ds.readFeatures(layer: layerIndex) { result in
             read += 1
             if read % 5000 == 0 { progress?(ImportProgress(read: read, total: total)) }
+            if let limits, read > limits.maxFeatures {
+                throw StoreError(.invalidInput, "holds more than \(limits.maxFeatures) features, the most one upload may hold (upload-max-features)", context: fileName)
+            }
             switch result {
             case .rejected(let sourceID, let reason):
-                reject(sourceID, reason)
+                reject(sourceID, .unreadable, reason)
             case .feature(let feature):
+                if let limits {
+                    vertices += feature.geometry?.positionCount ?? 0
+                    if vertices > limits.maxVertices {
+                        throw StoreError(.invalidInput, "holds more than \(limits.maxVertices) vertices, the most one upload may hold (upload-max-vertices)", context: fileName)
+                    }
+                }
+                var attributes = Array(feature.attributes.prefix(columns.count))
+                if !schema.isIdentity, let why = schema.convert(&attributes) {
+                    reject(feature.id, .attributeType, why)
+                    return
+                }
                 switch preparation.prepare(feature.geometry) {
-                case .reject(let reason):
-                    reject(feature.id, reason)
-                case .accept(let g, let wasRepaired):
-                    if wasRepaired { repaired += 1 }
+                case .reject(let code, let reason):
+                    reject(feature.id, code, reason)
+                case .accept(let g, let repair):
+                    if let repair {
+                        repaired += 1
+                        note(&repairs, &repairOrder, feature.id, .repairedGeometry, repair)
+                    }
                     storedTypes.insert(g.type)
                     let env = g.envelope!
                     let anchor = env.center
-                    arena.append(blob: GeoPackageBinary.encode(g, srsID: srsID), attributes: Array(feature.attributes.prefix(columns.count)))
+                    arena.append(blob: GeoPackageBinary.encode(g, srsID: srsID), attributes: attributes)
                     keys.append(hilbert.key(anchor))
                     envelopes.append(env)
                     // Thinning priority is read order, whatever the storage order.
@@ -250,6 +333,7 @@ public final class LayerImporter: Sendable {
         var fid: Int64 = 0
         for i in order {
             fid += 1
+            if fid % 20_000 == 0 { progress?(ImportProgress(read: read, total: total, written: Int(fid))) }
             try arena.withRecord(i) { record in
                 insertFeature.bind(1, fid)
                 FeatureArena.bind(record, to: insertFeature, columns: columns.count)
@@ -268,6 +352,17 @@ public final class LayerImporter: Sendable {
 
         let rejectionList = rejectionOrder.map { rejections[$0]! }
         let rejectedCount = rejectionList.reduce(0) { $0 + $1.count }
+        var report = ImportReport(
+            layerID: request.layerID, version: 0, file: fileName, driver: ds.driverName, sourceLayer: info.name,
+            crs: crs, geometryType: storageType, featuresRead: read, featuresWritten: 0,
+            featuresRejected: rejectedCount, featuresRepaired: repaired, rejections: rejectionList,
+            checksum: "", seconds: 0, droppedVersions: [])
+        report.repairs = repairOrder.map { repairs[$0]! }
+        report.schemaChanges = schema.changes
+        report.errorMode = request.errorMode
+        if request.errorMode == .reject, rejectedCount > 0 || repaired > 0 {
+            throw ValidationFailure(report: report, fileName: fileName)
+        }
         guard fid > 0, let extent else {
             let why = read == 0
                 ? "contains no features; an empty version would hide the current one"
@@ -301,11 +396,14 @@ public final class LayerImporter: Sendable {
                 fileName, ds.driverName, crs.epsg, declaredType.rawValue, extent.minX, extent.minY, extent.maxX, extent.maxY,
                 extentWGS84.minX, extentWGS84.minY, extentWGS84.maxX, extentWGS84.maxY, fieldsJSON, thinningJSON,
             ])
-        let report = ImportReport(
-            layerID: request.layerID, version: version, file: fileName, driver: ds.driverName, sourceLayer: info.name,
-            crs: crs, geometryType: declaredType, featuresRead: read, featuresWritten: Int(fid),
-            featuresRejected: rejectedCount, featuresRepaired: repaired, rejections: rejectionList,
-            checksum: digest, seconds: 0, droppedVersions: [])
+        report.version = version
+        report.geometryType = declaredType
+        report.featuresWritten = Int(fid)
+        report.checksum = digest
+        report.state = request.stage ? "staged" : "published"
+        try db.execute(sql: "UPDATE ls_layer_version SET uploaded_by = ?, organisation = ?, job_id = ?, report = ? WHERE layer_id = ? AND version = ?",
+                       arguments: [request.actor.subject, request.actor.organisation, request.jobID,
+                                   String(decoding: try encoder.encode(report), as: UTF8.self), request.layerID, version])
         return Written(report: report)
     }
 
@@ -323,49 +421,6 @@ public final class LayerImporter: Sendable {
             }
             used.insert(name.lowercased())
             return Field(name: name, type: f.type)
-        }
-    }
-
-    // MARK: Publish
-
-    private func publish(_ request: ImportRequest, version: Int, existing: Layer?, minZoom: Int, maxZoom: Int) throws -> [Int] {
-        try store.withDatabaseError("publishing \(request.layerID) v\(version)") {
-            try store.pool.write { db in
-                let now = LayerStore.timestamp(Date())
-                try db.execute(sql: "UPDATE ls_layer_version SET state = 'published' WHERE layer_id = ? AND version = ? AND state = 'pending'",
-                               arguments: [request.layerID, version])
-                guard db.changesCount == 1 else {
-                    throw StoreError(.database, "version \(version) of \(request.layerID) is no longer pending; it was not published")
-                }
-                try db.execute(sql: """
-                    INSERT INTO ls_layer (id, title, owner, sensitivity, min_zoom, max_zoom, current_version, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET title = excluded.title, owner = excluded.owner,
-                      sensitivity = excluded.sensitivity, min_zoom = excluded.min_zoom, max_zoom = excluded.max_zoom,
-                      current_version = excluded.current_version, updated_at = excluded.updated_at
-                    """, arguments: [
-                        request.layerID,
-                        request.title ?? existing?.title ?? request.layerID,
-                        request.owner ?? existing?.owner ?? "",
-                        (request.sensitivity ?? existing?.sensitivity ?? .confidential).rawValue,
-                        minZoom, maxZoom, version, now, now,
-                    ])
-                let dropped = try LayerStore.prune(layerID: request.layerID, keep: store.configuration.keepVersions, in: db)
-                try LayerStore.bumpGeneration(db)
-                // A new layer of a known organisation gets the default conditions for its
-                // sensitivity. Without an owner organisation in the policy it gets none, and
-                // nobody reads it until an administrator sets them (deny by default).
-                let policy = try AccessStore.loadPolicy(db)
-                if policy.layers[request.layerID] == nil, let owner = request.owner ?? existing?.owner,
-                   policy.organisations[owner] != nil {
-                    let conditions = LayerConditions(layer: request.layerID, owner: owner,
-                                                     sensitivity: request.sensitivity ?? existing?.sensitivity ?? .confidential)
-                    try AccessStore.change(db, by: request.actor, resource: "layer:\(request.layerID)",
-                                           summary: "default conditions of new layer \(request.layerID): \(AccessStore.apiJSON(conditions))",
-                                           at: Date()) { $0.layers[request.layerID] = conditions }
-                }
-                return dropped
-            }
         }
     }
 

@@ -69,7 +69,7 @@ enum GeoPackageSchema {
         CREATE TABLE IF NOT EXISTS ls_layer_version (
           layer_id TEXT NOT NULL,
           version INTEGER NOT NULL,
-          state TEXT NOT NULL CHECK (state IN ('pending', 'published')),
+          state TEXT NOT NULL CHECK (state IN ('pending', 'staged', 'published', 'discarded', 'dropped')),
           table_name TEXT NOT NULL UNIQUE,
           created_at TEXT NOT NULL,
           checksum TEXT NOT NULL DEFAULT '',
@@ -83,6 +83,8 @@ enum GeoPackageSchema {
           lon_min REAL, lat_min REAL, lon_max REAL, lat_max REAL,
           fields TEXT NOT NULL,
           thinning TEXT,
+          uploaded_by TEXT, organisation TEXT, job_id TEXT, report TEXT, meta TEXT,
+          staged_at TEXT, published_at TEXT, published_by TEXT,
           PRIMARY KEY (layer_id, version));
         INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) VALUES
           ('ls_layer', 'attributes', 'ls_layer', 'Service catalog: layers and their current version'),

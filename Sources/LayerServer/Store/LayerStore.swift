@@ -53,6 +53,9 @@ public final class LayerStore: Sendable {
                 // A store made before the access tables existed.
                 try pool.write { db in try AccessSchema.create(in: db) }
             }
+            if !(try pool.read { db in try UploadSchema.isCurrent(db) }) {
+                try pool.write { db in try UploadSchema.migrate(db) }
+            }
         } catch {
             throw StoreError(.database, "cannot open the GeoPackage: \(error)", context: configuration.databaseURL.path)
         }
@@ -200,7 +203,7 @@ public final class LayerStore: Sendable {
     /// older than the current one.
     /// - Returns: The layer after the change.
     @discardableResult
-    public func rollback(layerID: String, to version: Int? = nil) throws -> Layer {
+    public func rollback(layerID: String, to version: Int? = nil, change: VersionChange = VersionChange(actor: .localOperator())) throws -> Layer {
         try Layer.validate(id: layerID)
         try withDatabaseError("rolling back \(layerID)") {
             try pool.write { db in
@@ -223,6 +226,8 @@ public final class LayerStore: Sendable {
                 try db.execute(sql: "UPDATE ls_layer SET current_version = ?, updated_at = ? WHERE id = ?",
                                arguments: [target, Self.timestamp(Date()), layerID])
                 try Self.bumpGeneration(db)
+                let checksum = layer.versions.first { $0.number == target }?.checksum ?? ""
+                try change.audit("rollback", layer: layerID, detail: "rolled back \(layerID) from v\(layer.currentVersion) to v\(target) (checksum \(checksum))", in: db)
             }
         }
         guard let layer = try layer(layerID) else { throw StoreError(.notFound, "no layer \"\(layerID)\"") }
@@ -244,7 +249,8 @@ public final class LayerStore: Sendable {
         var dropped: [Int] = []
         for n in numbers.dropFirst(max(keep, 1)) where n != current {
             try GeoPackageSchema.dropVersionTables(VersionTables(layerID: layerID, version: n), in: db)
-            try db.execute(sql: "DELETE FROM ls_layer_version WHERE layer_id = ? AND version = ?", arguments: [layerID, n])
+            // The row stays, for the history.
+            try db.execute(sql: "UPDATE ls_layer_version SET state = 'dropped' WHERE layer_id = ? AND version = ?", arguments: [layerID, n])
             dropped.append(n)
         }
         return dropped

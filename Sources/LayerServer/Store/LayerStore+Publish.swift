@@ -1,0 +1,190 @@
+import AccessPolicy
+import Foundation
+import GRDB
+
+/// The layer metadata an upload asks for, kept with its version until the version is published.
+public struct VersionMeta: Codable, Sendable, Hashable {
+    public var title: String
+    public var owner: String
+    public var sensitivity: Sensitivity
+    public var minZoom: Int
+    public var maxZoom: Int
+}
+
+/// Who changes a layer's versions, and under which rules: for the version history and the audit log.
+public struct VersionChange: Sendable {
+    public var actor: AccessActor
+    /// The rules of the decision that allowed the change; nil for the local operator.
+    public var rules: [String]?
+    /// The policy those rules came from; nil: the current policy.
+    public var policyHash: String?
+    /// The upload job, when there is one.
+    public var job: String?
+
+    public init(actor: AccessActor, rules: [String]? = nil, policyHash: String? = nil, job: String? = nil) {
+        self.actor = actor
+        self.rules = rules
+        self.policyHash = policyHash
+        self.job = job
+    }
+
+    /// The audit record of this change, in the transaction that makes it.
+    func audit(_ action: String, layer: String, detail: String, in db: Database) throws {
+        let hash = try policyHash ?? PolicyVersion(AccessStore.loadPolicy(db)).hash
+        try AuditLog.append([AuditEvent(time: Date(), kind: .change, subject: actor.subject, organisation: actor.organisation,
+                                        action: action, resource: "layer:\(layer)", decision: "allow", rules: rules ?? [],
+                                        policyHash: hash, items: job.map { ["job:\($0)"] } ?? [], detail: detail)], in: db)
+    }
+}
+
+/// One entry of a layer's version history.
+public struct VersionHistoryEntry: Codable, Sendable {
+    public var version: Int
+    /// pending, staged, published or discarded.
+    public var state: String
+    public var current: Bool
+    public var createdAt: Date
+    public var uploadedBy: String?
+    public var organisation: String?
+    public var job: String?
+    public var stagedAt: Date?
+    public var publishedAt: Date?
+    public var publishedBy: String?
+    public var checksum: String
+    public var featureCount: Int
+    public var rejectedCount: Int
+    public var sourceFile: String
+    public var report: ImportReport?
+}
+
+extension LayerStore {
+    /// Moves a written version from `from` (pending or staged) to published and makes it
+    /// current, in one transaction with its audit record. Readers see the old version or the
+    /// new one, never a mix: the current pointer moves in the same commit.
+    /// - Returns: Versions dropped by the keep-versions limit.
+    @discardableResult
+    public func publish(_ layerID: String, version: Int, from state: String = "staged", meta: VersionMeta? = nil,
+                        change: VersionChange) throws -> [Int] {
+        try withDatabaseError("publishing \(layerID) v\(version)") {
+            try pool.write { db in
+                let now = Date()
+                let stored = try String.fetchOne(db, sql: "SELECT meta FROM ls_layer_version WHERE layer_id = ? AND version = ? AND state = ?",
+                                                 arguments: [layerID, version, state])
+                guard let meta = try meta ?? stored.flatMap({ try JSONDecoder().decode(VersionMeta.self, from: Data($0.utf8)) }) else {
+                    let actual = try String.fetchOne(db, sql: "SELECT state FROM ls_layer_version WHERE layer_id = ? AND version = ?",
+                                                     arguments: [layerID, version])
+                    throw StoreError(actual == nil ? .notFound : .invalidRequest,
+                                     actual == nil ? "layer \(layerID) has no version \(version)"
+                                                   : "version \(version) of \(layerID) is \(actual!), not \(state); \(actual == "published" ? "use rollback to make it current again" : "it cannot be published")")
+                }
+                try db.execute(sql: """
+                    UPDATE ls_layer_version SET state = 'published', meta = ?, published_at = ?, published_by = ?
+                    WHERE layer_id = ? AND version = ? AND state = ?
+                    """, arguments: [Self.json(meta), Self.timestamp(now), change.actor.subject, layerID, version, state])
+                guard db.changesCount == 1 else {
+                    throw StoreError(.invalidRequest, "version \(version) of \(layerID) is no longer \(state); it was not published")
+                }
+                let stamp = Self.timestamp(now)
+                try db.execute(sql: """
+                    INSERT INTO ls_layer (id, title, owner, sensitivity, min_zoom, max_zoom, current_version, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET title = excluded.title, owner = excluded.owner,
+                      sensitivity = excluded.sensitivity, min_zoom = excluded.min_zoom, max_zoom = excluded.max_zoom,
+                      current_version = excluded.current_version, updated_at = excluded.updated_at
+                    """, arguments: [layerID, meta.title, meta.owner, meta.sensitivity.rawValue, meta.minZoom, meta.maxZoom,
+                                     version, stamp, stamp])
+                let dropped = try Self.prune(layerID: layerID, keep: configuration.keepVersions, in: db)
+                try Self.bumpGeneration(db)
+                try Self.ensureConditions(layerID, meta: meta, change: change, in: db)
+                let checksum = try String.fetchOne(db, sql: "SELECT checksum FROM ls_layer_version WHERE layer_id = ? AND version = ?",
+                                                   arguments: [layerID, version]) ?? ""
+                try change.audit("publish", layer: layerID, detail: "published \(layerID) v\(version) (checksum \(checksum))"
+                                 + (dropped.isEmpty ? "" : "; dropped old versions \(dropped.map(String.init).joined(separator: ", "))"), in: db)
+                return dropped
+            }
+        }
+    }
+
+    /// Moves a written version from pending to staged: it waits for publication (by the owner
+    /// or, for a structural partner, an information manager). Audited in the same transaction.
+    public func stage(_ layerID: String, version: Int, meta: VersionMeta, change: VersionChange) throws {
+        try withDatabaseError("staging \(layerID) v\(version)") {
+            try pool.write { db in
+                try db.execute(sql: "UPDATE ls_layer_version SET state = 'staged', meta = ?, staged_at = ? WHERE layer_id = ? AND version = ? AND state = 'pending'",
+                               arguments: [Self.json(meta), Self.timestamp(Date()), layerID, version])
+                guard db.changesCount == 1 else {
+                    throw StoreError(.database, "version \(version) of \(layerID) is no longer pending; it was not staged")
+                }
+                // A new layer's owner is known from now on: its approvers can be found, and no
+                // other organisation can claim the id.
+                try Self.ensureConditions(layerID, meta: meta, change: change, in: db)
+                let checksum = try String.fetchOne(db, sql: "SELECT checksum FROM ls_layer_version WHERE layer_id = ? AND version = ?",
+                                                   arguments: [layerID, version]) ?? ""
+                try change.audit("stage", layer: layerID, detail: "staged \(layerID) v\(version) (checksum \(checksum)) for publication", in: db)
+            }
+        }
+    }
+
+    /// Discards a staged version: its tables are dropped, its history row stays (state discarded).
+    public func discard(_ layerID: String, version: Int, change: VersionChange) throws {
+        try withDatabaseError("discarding \(layerID) v\(version)") {
+            try pool.write { db in
+                try db.execute(sql: "UPDATE ls_layer_version SET state = 'discarded' WHERE layer_id = ? AND version = ? AND state = 'staged'",
+                               arguments: [layerID, version])
+                guard db.changesCount == 1 else { throw StoreError(.invalidRequest, "version \(version) of \(layerID) is not staged") }
+                try GeoPackageSchema.dropVersionTables(VersionTables(layerID: layerID, version: version), in: db)
+                try change.audit("discard", layer: layerID, detail: "discarded staged \(layerID) v\(version)", in: db)
+            }
+        }
+    }
+
+    /// Every version row of a layer, newest first, with its report.
+    public func history(_ layerID: String) throws -> [VersionHistoryEntry] {
+        try withDatabaseError("reading the history of \(layerID)") {
+            try pool.read { db in
+                let current = try Int.fetchOne(db, sql: "SELECT current_version FROM ls_layer WHERE id = ?", arguments: [layerID])
+                return try Row.fetchAll(db, sql: "SELECT * FROM ls_layer_version WHERE layer_id = ? AND state != 'pending' ORDER BY version DESC",
+                                        arguments: [layerID]).map { row in
+                    let v: Int = try row.decode(forColumn: "version")
+                    let state: String = try row.decode(forColumn: "state")
+                    let report = (row["report"] as String?).flatMap { try? JSONDecoder().decode(ImportReport.self, from: Data($0.utf8)) }
+                    return VersionHistoryEntry(
+                        version: v, state: state, current: state == "published" && v == current,
+                        createdAt: Self.timestamp(try row.decode(forColumn: "created_at") as String),
+                        uploadedBy: row["uploaded_by"], organisation: row["organisation"], job: row["job_id"],
+                        stagedAt: (row["staged_at"] as String?).map(Self.timestamp),
+                        publishedAt: (row["published_at"] as String?).map(Self.timestamp), publishedBy: row["published_by"],
+                        checksum: try row.decode(forColumn: "checksum"), featureCount: try row.decode(forColumn: "feature_count"),
+                        rejectedCount: try row.decode(forColumn: "rejected_count"), sourceFile: try row.decode(forColumn: "source_file"),
+                        report: report)
+                }
+            }
+        }
+    }
+
+    /// The layer's owner as the newest version row records it: for layers that are staged but not yet published.
+    public func stagedOwner(_ layerID: String) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT meta FROM ls_layer_version WHERE layer_id = ? AND meta IS NOT NULL ORDER BY version DESC LIMIT 1",
+                                arguments: [layerID])
+        }.flatMap { try? JSONDecoder().decode(VersionMeta.self, from: Data($0.utf8)).owner }
+    }
+
+    /// A new layer of a known organisation gets the default conditions for its sensitivity.
+    /// Without an owner organisation in the policy it gets none, and nobody reads it until an
+    /// administrator sets them (deny by default).
+    static func ensureConditions(_ layerID: String, meta: VersionMeta, change: VersionChange, in db: Database) throws {
+        let policy = try AccessStore.loadPolicy(db)
+        guard policy.layers[layerID] == nil, policy.organisations[meta.owner] != nil else { return }
+        let conditions = LayerConditions(layer: layerID, owner: meta.owner, sensitivity: meta.sensitivity)
+        try AccessStore.change(db, by: change.actor, resource: "layer:\(layerID)",
+                               summary: "default conditions of new layer \(layerID): \(AccessStore.apiJSON(conditions))",
+                               at: Date()) { $0.layers[layerID] = conditions }
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return String(decoding: try e.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,261 @@
+import AccessPolicy
+import Foundation
+import GRDB
+import GeoCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs uploads as jobs: the body lands in `DATA/uploads/<job>/`, a pre-flight check opens it
+/// with GDAL, and one worker imports the queued jobs one after another (stage or publish).
+/// Job rows live in the store; progress lives in memory. The job directory is removed
+/// whatever the outcome, and at start-up every unfinished job reads failed and every leftover
+/// directory is removed.
+public final class UploadService: Sendable {
+    let store: LayerStore
+    let layers: LayerService
+    let importer: LayerImporter
+    /// The limits every upload is held to.
+    public let limits: UploadLimits
+    let logger: Logger
+    let progress = Mutex<[String: UploadJob.Progress]>([:])
+    private let queue: AsyncStream<String>
+    private let enqueue: AsyncStream<String>.Continuation
+
+    /// The directory of upload jobs' files.
+    public var directory: URL { store.configuration.dataDirectory.appendingPathComponent("uploads") }
+
+    /// Creates the service and cleans up after a previous process: unfinished jobs fail, their
+    /// files go. (Pending versions are removed by ``LayerStore``'s own recovery.)
+    public init(store: LayerStore, layers: LayerService, importer: LayerImporter, limits: UploadLimits,
+                logger: Logger = Logger(label: "layerserver.upload")) throws {
+        self.store = store
+        self.layers = layers
+        self.importer = importer
+        self.limits = limits
+        self.logger = logger
+        (queue, enqueue) = AsyncStream.makeStream(of: String.self)
+        let failed = try store.withDatabaseError("failing interrupted upload jobs") {
+            try store.pool.write { db -> Int in
+                try db.execute(sql: """
+                    UPDATE ls_job SET state = 'failed', updated_at = ?,
+                      error = 'the server stopped before the job finished; the layer is unchanged, upload the file again'
+                    WHERE state IN ('receiving', 'queued', 'running')
+                    """, arguments: [LayerStore.timestamp(Date())])
+                return db.changesCount
+            }
+        }
+        if FileManager.default.fileExists(atPath: directory.path) {
+            try? FileManager.default.removeItem(at: directory)
+        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if failed > 0 { logger.warning("upload jobs interrupted by a stop are marked failed", metadata: ["jobs": "\(failed)"]) }
+    }
+
+    // MARK: Jobs
+
+    /// Records a new job in state receiving and makes its directory.
+    public func create(layer: String, actor: AccessActor, fileName: String, options: UploadOptions) throws -> UploadJob {
+        let id = Self.newID()
+        let now = LayerStore.timestamp(Date())
+        try FileManager.default.createDirectory(at: jobDirectory(id), withIntermediateDirectories: true)
+        try store.withDatabaseError("recording upload job") {
+            try store.pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO ls_job (id, layer_id, state, subject, organisation, file_name, options, created_at, updated_at)
+                    VALUES (?, ?, 'receiving', ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, layer, actor.subject, actor.organisation, fileName, try LayerStore.json(options), now, now])
+            }
+        }
+        setProgress(id, UploadJob.Progress(phase: "receiving", bytesReceived: 0, featuresRead: 0))
+        return try job(id)!
+    }
+
+    /// The path the body of job `id` is written to.
+    func bodyFile(_ id: String, ext: String) -> URL { jobDirectory(id).appendingPathComponent("upload." + ext) }
+
+    func jobDirectory(_ id: String) -> URL { directory.appendingPathComponent(id) }
+
+    /// The body is in: check it (pre-flight) and queue the job. A file that cannot be read
+    /// fails the job here, so the uploader gets the 422 at once.
+    public func received(_ id: String, bytes: Int) async throws {
+        guard let job = try job(id) else { throw StoreError(.notFound, "no job \(id)") }
+        setProgress(id, UploadJob.Progress(phase: "checking", bytesReceived: bytes, featuresRead: 0))
+        do {
+            let file = bodyFile(id, ext: job.options.fileExtension)
+            let limits = self.limits
+            let dir = jobDirectory(id)
+            try await BlockingWork.run {
+                try UploadFile.checkSignature(file, ext: job.options.fileExtension, displayName: job.file)
+                let source = job.options.fileExtension == "zip"
+                    ? try UploadFile.unpackShapefile(file, displayName: job.file, into: dir, limits: limits, sourceLayer: job.options.sourceLayer)
+                    : file
+                try self.importer.preflight(self.request(job, file: source))
+            }
+            try setState(id, .queued, bytes: bytes)
+            setProgress(id, UploadJob.Progress(phase: "queued", bytesReceived: bytes, featuresRead: 0))
+            enqueue.yield(id)
+        } catch {
+            try? fail(id, error)
+            throw error
+        }
+    }
+
+    /// Fails a job (body refused, pre-flight or import failed), audits it and removes its files.
+    public func fail(_ id: String, _ error: any Error) throws {
+        let message: String
+        var report: ImportReport?
+        switch error {
+        case let v as ValidationFailure: message = v.description; report = v.report
+        case let e as StoreError: message = e.description
+        case let p as Problem: message = p.detail
+        default: message = "\(error)"
+        }
+        defer { cleanUp(id) }
+        try store.withDatabaseError("failing upload job \(id)") {
+            try store.pool.write { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ls_job WHERE id = ?", arguments: [id]) else { return }
+                let job = try UploadJob.from(row)
+                guard !job.state.isFinished else { return }
+                try db.execute(sql: "UPDATE ls_job SET state = 'failed', error = ?, report = ?, updated_at = ? WHERE id = ?",
+                               arguments: [message, try report.map(LayerStore.json), LayerStore.timestamp(Date()), id])
+                let change = VersionChange(actor: AccessActor(subject: job.subject, organisation: job.organisation),
+                                           rules: job.options.rules, policyHash: job.options.policyHash.isEmpty ? nil : job.options.policyHash, job: id)
+                try change.audit("upload-failed", layer: job.layer, detail: "upload of \(job.file) failed: \(message)", in: db)
+            }
+        }
+    }
+
+    /// A job with its live progress, or nil.
+    public func job(_ id: String) throws -> UploadJob? {
+        guard id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
+        var job = try store.withDatabaseError("reading upload job") {
+            try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM ls_job WHERE id = ?", arguments: [id]).map(UploadJob.from) }
+        }
+        job?.progress = progress.withLock { $0[id] }
+        if let j = job, j.state.isFinished {
+            job?.progress = UploadJob.Progress(phase: "done", bytesReceived: j.bytes, featuresRead: j.report?.featuresRead ?? 0,
+                                               featuresTotal: j.report?.featuresRead, fraction: 1)
+        }
+        return job
+    }
+
+    /// The newest 100 jobs, of one organisation or (nil) all, with live progress.
+    public func recentJobs(organisation: String?) throws -> [UploadJob] {
+        let ids = try store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM ls_job WHERE ?1 IS NULL OR organisation = ?1 ORDER BY created_at DESC LIMIT 100",
+                                arguments: [organisation])
+        }
+        return try ids.compactMap { try job($0) }
+    }
+
+    /// Waits until job `id` has finished, polling its row.
+    public func waitUntilFinished(_ id: String) async throws -> UploadJob {
+        while true {
+            guard let job = try job(id) else { throw StoreError(.notFound, "no job \(id)") }
+            if job.state.isFinished { return job }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    // MARK: Worker
+
+    /// Imports queued jobs one at a time, so that one upload never holds more than one
+    /// blocking thread.
+    func runWorker() async {
+        for await id in queue {
+            await process(id)
+        }
+    }
+
+    func stopWorker() { enqueue.finish() }
+
+    func process(_ id: String) async {
+        do {
+            guard let job = try job(id), job.state == .queued else { return }
+            try setState(id, .running, bytes: job.bytes)
+            let dir = jobDirectory(id)
+            let source = job.options.fileExtension == "zip"
+                ? dir.appendingPathComponent("shapefile").appendingPathComponent((try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("shapefile").path))?.first { $0.hasSuffix(".shp") } ?? "missing.shp")
+                : bodyFile(id, ext: job.options.fileExtension)
+            let request = self.request(job, file: source)
+            let report = try await BlockingWork.run {
+                try self.importer.run(request) { p in
+                    let fraction = p.total.map { $0 > 0 ? min(1, Double(p.read) / Double($0)) : 1 }
+                    let written = p.written.map { w in p.read > 0 ? Double(w) / Double(p.read) : 1 }
+                    self.setProgress(id, UploadJob.Progress(phase: p.written == nil ? "reading" : "writing", bytesReceived: job.bytes,
+                                                            featuresRead: p.read, featuresTotal: p.total, fraction: written ?? fraction))
+                }
+            }
+            try store.withDatabaseError("finishing upload job \(id)") {
+                try store.pool.write { db in
+                    try db.execute(sql: "UPDATE ls_job SET state = ?, version = ?, report = ?, updated_at = ? WHERE id = ?",
+                                   arguments: [report.state, report.version, try LayerStore.json(report), LayerStore.timestamp(Date()), id])
+                }
+            }
+            cleanUp(id)
+            // A new layer's default conditions are a policy change: load it before anyone asks.
+            _ = try layers.access.refresh()
+            if report.state == "published" { try await layers.refreshCatalog() }
+        } catch {
+            logger.info("upload job failed", metadata: ["job": "\(id)", "error": "\(error)"])
+            do { try fail(id, error) } catch { logger.error("cannot record the failure of job \(id)", metadata: ["error": "\(error)"]) }
+        }
+    }
+
+    func request(_ job: UploadJob, file: URL) -> ImportRequest {
+        let o = job.options
+        var r = ImportRequest(file: file, layerID: job.layer, title: o.title, owner: nil, sensitivity: o.sensitivity,
+                              sourceCRS: o.sourceCRS.map { CRS(epsg: $0) }, sourceLayer: o.fileExtension == "zip" ? nil : o.sourceLayer,
+                              minZoom: o.minZoom, maxZoom: o.maxZoom)
+        r.newLayerOwner = job.organisation
+        r.actor = AccessActor(subject: job.subject, organisation: job.organisation)
+        r.grantedBy = (o.rules, o.policyHash)
+        r.errorMode = o.errorMode
+        r.stage = o.stage || o.requiresApproval
+        r.displayName = job.file
+        r.limits = limits.importLimits
+        r.jobID = job.id
+        return r
+    }
+
+    // MARK: Helpers
+
+    func setState(_ id: String, _ state: UploadJob.State, bytes: Int) throws {
+        try store.withDatabaseError("updating upload job \(id)") {
+            try store.pool.write { db in
+                try db.execute(sql: "UPDATE ls_job SET state = ?, bytes = ?, updated_at = ? WHERE id = ?",
+                               arguments: [state.rawValue, bytes, LayerStore.timestamp(Date()), id])
+            }
+        }
+    }
+
+    func setProgress(_ id: String, _ p: UploadJob.Progress) {
+        progress.withLock { $0[id] = p }
+    }
+
+    func cleanUp(_ id: String) {
+        progress.withLock { _ = $0.removeValue(forKey: id) }
+        try? FileManager.default.removeItem(at: jobDirectory(id))
+    }
+
+    static func newID() -> String {
+        var g = SystemRandomNumberGenerator()
+        let bytes = (0..<12).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return "job-" + LayerService.hex(bytes)
+    }
+}
+
+/// Runs the upload worker for the application's lifetime.
+struct UploadWorker: Service {
+    let uploads: UploadService
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await uploads.runWorker()
+        } onGracefulShutdown: {
+            // The running job finishes; queued ones are failed at the next start.
+            uploads.stopWorker()
+        }
+    }
+}
