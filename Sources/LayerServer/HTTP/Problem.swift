@@ -69,7 +69,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as StoreError where error.code == .notFound {
             return try Problem.notFound(error.message).response(from: request, context: context)
         } catch let error as StoreError where error.code == .invalidRequest || error.code == .invalidInput {
-            return try Problem(.unprocessableContent, "Unprocessable content", detail: error.message).response(from: request, context: context)
+            // With its context: the file the problem is in.
+            return try Problem(.unprocessableContent, "Unprocessable content", detail: error.description).response(from: request, context: context)
         } catch let error as HTTPError {
             let detail = error.status == .notFound ? "no resource at \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
             return try Problem(error.status, error.status.reasonPhrase, detail: detail).response(from: request, context: context)
