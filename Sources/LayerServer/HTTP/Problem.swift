@@ -32,7 +32,7 @@ public struct Problem: HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(title: title, status: status.code, detail: detail, instance: request.uri.path)
-        var data = try JSONEncoder().encode(body)
+        var data = try Routes.encoder.encode(body)
         if !extensions.isEmpty {
             // The extension members, then the standard ones (which win on a name clash).
             var members = extensions
