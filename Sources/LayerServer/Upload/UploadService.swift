@@ -96,9 +96,23 @@ public final class UploadService: Sendable {
             setProgress(id, UploadJob.Progress(phase: "queued", bytesReceived: bytes, featuresRead: 0))
             enqueue.yield(id)
         } catch {
-            try? fail(id, error)
-            throw error
+            let clean = sanitized(error, job: job)
+            try? fail(id, clean)
+            throw clean
         }
+    }
+
+    /// The error with the job directory's paths replaced by the uploaded file's name: GDAL
+    /// names the files it opened, and the uploader must not learn the server's layout.
+    func sanitized(_ error: any Error, job: UploadJob) -> any Error {
+        guard var e = error as? StoreError else { return error }
+        let dir = jobDirectory(job.id).standardizedFileURL.path
+        let body = bodyFile(job.id, ext: job.options.fileExtension).standardizedFileURL.path
+        for (path, name) in [("/vsizip/" + body, job.file), (body, job.file), (dir + "/shapefile/", ""), (dir + "/", ""), (dir, "")] {
+            e.message = e.message.replacingOccurrences(of: path, with: name)
+            e.context = e.context?.replacingOccurrences(of: path, with: name)
+        }
+        return e
     }
 
     /// Fails a job (body refused, pre-flight or import failed), audits it and removes its files.
@@ -199,7 +213,8 @@ public final class UploadService: Sendable {
             if report.state == "published" { try await layers.refreshCatalog() }
         } catch {
             logger.info("upload job failed", metadata: ["job": "\(id)", "error": "\(error)"])
-            do { try fail(id, error) } catch { logger.error("cannot record the failure of job \(id)", metadata: ["error": "\(error)"]) }
+            let clean = (try? job(id)).flatMap { $0 }.map { sanitized(error, job: $0) } ?? error
+            do { try fail(id, clean) } catch { logger.error("cannot record the failure of job \(id)", metadata: ["error": "\(error)"]) }
         }
     }
 
