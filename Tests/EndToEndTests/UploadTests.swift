@@ -211,3 +211,37 @@ struct UploadTests {
         }
     }
 }
+
+/// Two server processes on one data directory: a starting server fails only the jobs of a
+/// server that has stopped (its lock is free), never those of one still running.
+@Suite("Upload recovery")
+struct UploadRecoveryTests {
+    static func uploads(_ world: UploadWorld) throws -> UploadService {
+        let config = ServerConfiguration(store: StoreConfiguration(dataDirectory: world.directory))
+        let transformers = TransformerPool()
+        let service = try Server.makeService(configuration: config, transformers: transformers, logger: .init(label: "t"))
+        return try UploadService(store: service.store, layers: service, importer: LayerImporter(store: service.store, transformers: transformers),
+                                 limits: UploadLimits())
+    }
+
+    @Test("a second server leaves the first one's running job alone; after the first stops, the next start fails it and removes its files")
+    func twoServers() async throws {
+        let world = try await UploadWorld.make(points: 10)
+        defer { world.remove() }
+        var first: UploadService? = try Self.uploads(world)
+        let job = try first!.create(layer: "water_facilities", actor: AccessActor(subject: "vitens-editor", organisation: "vitens"),
+                                    fileName: "w.geojson", options: UploadOptions(fileExtension: "geojson"))
+        try Data("{}".utf8).write(to: first!.bodyFile(job.id, ext: "geojson"))
+        let second = try Self.uploads(world)
+        #expect(try second.job(job.id)?.state == .receiving)
+        #expect(FileManager.default.fileExists(atPath: first!.bodyFile(job.id, ext: "geojson").path))
+        let firstDirectory = first!.directory
+        first = nil
+        let third = try Self.uploads(world)
+        let failed = try #require(try third.job(job.id))
+        #expect(failed.state == .failed)
+        #expect(failed.error?.contains("server stopped") == true)
+        #expect(!FileManager.default.fileExists(atPath: firstDirectory.path))
+        #expect(FileManager.default.fileExists(atPath: second.directory.path))
+    }
+}

@@ -48,11 +48,13 @@ struct UploadWorld: Sendable {
         }
     }
 
-    /// Files left in the upload area.
+    /// Files left in the upload area (not counting the running servers' lock files).
     func leftoverUploads() throws -> [String] {
         let uploads = directory.appendingPathComponent("uploads")
-        guard let e = FileManager.default.enumerator(atPath: uploads.path) else { return [] }
-        return e.compactMap { $0 as? String }
+        guard let e = FileManager.default.enumerator(at: uploads, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        return e.compactMap { $0 as? URL }.filter { url in
+            (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true && url.pathExtension != "lock"
+        }.map(\.path)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }

@@ -17,7 +17,8 @@ enum UploadSchema {
           updated_at TEXT NOT NULL,
           version INTEGER,
           report TEXT,
-          error TEXT);
+          error TEXT,
+          instance TEXT);
         CREATE INDEX IF NOT EXISTS ls_job_layer ON ls_job (layer_id, created_at);
         INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) VALUES
           ('ls_job', 'attributes', 'ls_job', 'Service: upload jobs');
@@ -25,7 +26,7 @@ enum UploadSchema {
 
     /// True when nothing needs creating or migrating (so a read-only open writes nothing).
     static func isCurrent(_ db: Database) throws -> Bool {
-        guard try db.tableExists("ls_job") else { return false }
+        guard try db.tableExists("ls_job"), try db.columns(in: "ls_job").contains(where: { $0.name == "instance" }) else { return false }
         let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ls_layer_version'") ?? ""
         return sql.contains("'staged'")
     }
@@ -34,6 +35,9 @@ enum UploadSchema {
     /// because SQLite cannot change a CHECK constraint in place. One transaction (the caller's).
     static func migrate(_ db: Database) throws {
         try db.execute(sql: jobs)
+        if try !db.columns(in: "ls_job").contains(where: { $0.name == "instance" }) {
+            try db.execute(sql: "ALTER TABLE ls_job ADD COLUMN instance TEXT")
+        }
         let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ls_layer_version'") ?? ""
         guard !sql.contains("'staged'") else { return }
         var newSQL = sql.replacingOccurrences(of: "CREATE TABLE ls_layer_version", with: "CREATE TABLE ls_layer_version_new")

@@ -19,11 +19,14 @@ public final class UploadService: Sendable {
     public let limits: UploadLimits
     let logger: Logger
     let progress = Mutex<[String: UploadJob.Progress]>([:])
+    /// This process's name in the upload area and in its job rows.
+    let instance: String
+    private let instanceLock: ImportLock
     private let queue: AsyncStream<String>
     private let enqueue: AsyncStream<String>.Continuation
 
-    /// The directory of upload jobs' files.
-    public var directory: URL { store.configuration.dataDirectory.appendingPathComponent("uploads") }
+    /// The directory of this process's upload jobs' files.
+    public var directory: URL { store.configuration.dataDirectory.appendingPathComponent("uploads").appendingPathComponent(instance) }
 
     /// Creates the service and cleans up after a previous process: unfinished jobs fail, their
     /// files go. (Pending versions are removed by ``LayerStore``'s own recovery.)
@@ -35,21 +38,61 @@ public final class UploadService: Sendable {
         self.limits = limits
         self.logger = logger
         (queue, enqueue) = AsyncStream.makeStream(of: String.self)
+        // Each server process keeps its jobs under its own instance directory and holds a lock
+        // on it while it runs. Another process's jobs are only failed, and its files only
+        // removed, once its lock is free: that process has stopped.
+        let uploads = store.configuration.dataDirectory.appendingPathComponent("uploads")
+        try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
+        instance = Self.newID(prefix: "srv-")
+        guard let lock = try ImportLock.acquire(path: uploads.appendingPathComponent(instance + ".lock").path, wait: false) else {
+            throw StoreError(.database, "cannot lock this server's upload directory", context: uploads.path)
+        }
+        instanceLock = lock
+        try FileManager.default.createDirectory(at: uploads.appendingPathComponent(instance), withIntermediateDirectories: true)
+        let stopped = try Self.stoppedInstances(in: uploads, except: instance)
         let failed = try store.withDatabaseError("failing interrupted upload jobs") {
             try store.pool.write { db -> Int in
-                try db.execute(sql: """
-                    UPDATE ls_job SET state = 'failed', updated_at = ?,
-                      error = 'the server stopped before the job finished; the layer is unchanged, upload the file again'
-                    WHERE state IN ('receiving', 'queued', 'running')
-                    """, arguments: [LayerStore.timestamp(Date())])
-                return db.changesCount
+                let live = Set(try Self.liveInstances(in: uploads))
+                var n = 0
+                for row in try Row.fetchAll(db, sql: "SELECT id, instance FROM ls_job WHERE state IN ('receiving', 'queued', 'running')") {
+                    let owner: String? = row["instance"]
+                    guard owner.map({ !live.contains($0) || stopped.contains($0) }) ?? true else { continue }
+                    try db.execute(sql: """
+                        UPDATE ls_job SET state = 'failed', updated_at = ?,
+                          error = 'the server stopped before the job finished; the layer is unchanged, upload the file again'
+                        WHERE id = ?
+                        """, arguments: [LayerStore.timestamp(Date()), row["id"] as String])
+                    n += 1
+                }
+                return n
             }
         }
-        if FileManager.default.fileExists(atPath: directory.path) {
-            try? FileManager.default.removeItem(at: directory)
+        for dead in stopped {
+            try? FileManager.default.removeItem(at: uploads.appendingPathComponent(dead))
+            try? FileManager.default.removeItem(at: uploads.appendingPathComponent(dead + ".lock"))
         }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if failed > 0 { logger.warning("upload jobs interrupted by a stop are marked failed", metadata: ["jobs": "\(failed)"]) }
+    }
+
+    /// Instances whose lock is free: their process has stopped. Files and directories in the
+    /// upload area without a lock of their own are leftovers too.
+    static func stoppedInstances(in uploads: URL, except own: String) throws -> [String] {
+        var stopped: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: uploads.path) {
+            let id = name.hasSuffix(".lock") ? String(name.dropLast(5)) : name
+            guard id != own, !stopped.contains(id) else { continue }
+            let lockPath = uploads.appendingPathComponent(id + ".lock").path
+            if !FileManager.default.fileExists(atPath: lockPath) { stopped.append(id); continue }
+            if let probe = try ImportLock.acquire(path: lockPath, wait: false) {
+                withExtendedLifetime(probe) { stopped.append(id) }
+            }
+        }
+        return stopped
+    }
+
+    /// Instances with a lock file (running, or stopped and not yet swept).
+    static func liveInstances(in uploads: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: uploads.path).filter { $0.hasSuffix(".lock") }.map { String($0.dropLast(5)) }
     }
 
     // MARK: Jobs
@@ -62,9 +105,9 @@ public final class UploadService: Sendable {
         try store.withDatabaseError("recording upload job") {
             try store.pool.write { db in
                 try db.execute(sql: """
-                    INSERT INTO ls_job (id, layer_id, state, subject, organisation, file_name, options, created_at, updated_at)
-                    VALUES (?, ?, 'receiving', ?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, layer, actor.subject, actor.organisation, fileName, try LayerStore.json(options), now, now])
+                    INSERT INTO ls_job (id, layer_id, state, subject, organisation, file_name, options, created_at, updated_at, instance)
+                    VALUES (?, ?, 'receiving', ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, layer, actor.subject, actor.organisation, fileName, try LayerStore.json(options), now, now, instance])
             }
         }
         setProgress(id, UploadJob.Progress(phase: "receiving", bytesReceived: 0, featuresRead: 0))
@@ -254,10 +297,10 @@ public final class UploadService: Sendable {
         try? FileManager.default.removeItem(at: jobDirectory(id))
     }
 
-    static func newID() -> String {
+    static func newID(prefix: String = "job-") -> String {
         var g = SystemRandomNumberGenerator()
         let bytes = (0..<12).map { _ in UInt8.random(in: 0...255, using: &g) }
-        return "job-" + LayerService.hex(bytes)
+        return prefix + LayerService.hex(bytes)
     }
 }
 
