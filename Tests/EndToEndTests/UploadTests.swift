@@ -147,6 +147,40 @@ struct UploadTests {
         }
     }
 
+    @Test("publish and rollback drop cached tiles over the old and the new extent; ETags change with them")
+    func cacheInvalidation() async throws {
+        let world = try await UploadWorld.make(points: 200)
+        defer { world.remove() }
+        try await world.withServer(cacheBytes: 32 << 20) { client in
+            // Version 1 lies around Utrecht; version 2 around Arnhem.
+            let mercator = try Transformer(from: .wgs84, to: .webMercator)
+            let utrecht = TileMatrixSet.webMercatorQuad.tile(containing: try mercator.transform(Position(5.12, 52.07)), z: 10)!
+            let arnhem = TileMatrixSet.webMercatorQuad.tile(containing: try mercator.transform(Position(5.90, 51.98)), z: 10)!
+            func tile(_ t: TileID) -> String { "/collections/water_facilities/tiles/WebMercatorQuad/10/\(t.row)/\(t.col)" }
+            let oldAtUtrecht = try await client.execute(tile(utrecht), as: "locc-viewer")
+            let oldAtArnhem = try await client.execute(tile(arnhem), as: "locc-viewer")
+            #expect(oldAtUtrecht.status == .ok && oldAtArnhem.status == .noContent)
+            #expect(client.service.cache.usage.entries >= 2)
+
+            let v2 = try await client.uploadAndWait("water_facilities", text: GeoJSONFile.grid(100, gen: 2, lonRange: 5.85...5.95, latRange: 51.95...52.0),
+                                                    name: "arnhem.geojson", as: "vitens-editor")
+            #expect(v2.body["state"]?.string == "published")
+            #expect(client.service.cache.usage.entries == 0, "tiles of the old version stayed cached")
+            let newAtUtrecht = try await client.execute(tile(utrecht), as: "locc-viewer")
+            let newAtArnhem = try await client.execute(tile(arnhem), as: "locc-viewer")
+            #expect(newAtUtrecht.status == .noContent && newAtArnhem.status == .ok)
+            #expect(newAtUtrecht.headers[.eTag] != oldAtUtrecht.headers[.eTag])
+            // A client revalidating its old copy gets the new tile, not 304.
+            let revalidated = try await client.execute(tile(arnhem), as: "locc-viewer", headers: [.ifNoneMatch: oldAtArnhem.headers[.eTag]!])
+            #expect(revalidated.status == .ok)
+
+            #expect(try await client.execute("/collections/water_facilities/rollback", .post, as: "vitens-editor").status == .ok)
+            #expect(client.service.cache.usage.entries == 0)
+            #expect(try await client.execute(tile(utrecht), as: "locc-viewer").status == .ok)
+            #expect(try await client.execute(tile(arnhem), as: "locc-viewer").status == .noContent)
+        }
+    }
+
     @Test("the validation report: categories, reject-on-any-error refuses the file, accept-with-repairs keeps the rest")
     func validationReport() async throws {
         let world = try await UploadWorld.make()

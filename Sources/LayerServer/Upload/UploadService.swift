@@ -135,12 +135,12 @@ public final class UploadService: Sendable {
                     : file
                 try self.importer.preflight(self.request(job, file: source))
             }
-            try setState(id, .queued, bytes: bytes)
+            try await BlockingWork.run { try self.setState(id, .queued, bytes: bytes) }
             setProgress(id, UploadJob.Progress(phase: "queued", bytesReceived: bytes, featuresRead: 0))
             enqueue.yield(id)
         } catch {
             let clean = sanitized(error, job: job)
-            try? fail(id, clean)
+            try? await BlockingWork.run { try self.fail(id, clean) }
             throw clean
         }
     }
@@ -230,35 +230,46 @@ public final class UploadService: Sendable {
     func process(_ id: String) async {
         do {
             guard let job = try job(id), job.state == .queued else { return }
-            try setState(id, .running, bytes: job.bytes)
-            let dir = jobDirectory(id)
-            let source = job.options.fileExtension == "zip"
-                ? dir.appendingPathComponent("shapefile").appendingPathComponent((try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("shapefile").path))?.first { $0.hasSuffix(".shp") } ?? "missing.shp")
-                : bodyFile(id, ext: job.options.fileExtension)
-            let request = self.request(job, file: source)
+            let request = self.request(job, file: importSource(job))
             let report = try await BlockingWork.run {
-                try self.importer.run(request) { p in
+                try self.setState(id, .running, bytes: job.bytes)
+                return try self.importer.run(request) { p in
                     let fraction = p.total.map { $0 > 0 ? min(1, Double(p.read) / Double($0)) : 1 }
                     let written = p.written.map { w in p.read > 0 ? Double(w) / Double(p.read) : 1 }
                     self.setProgress(id, UploadJob.Progress(phase: p.written == nil ? "reading" : "writing", bytesReceived: job.bytes,
                                                             featuresRead: p.read, featuresTotal: p.total, fraction: written ?? fraction))
                 }
             }
-            try store.withDatabaseError("finishing upload job \(id)") {
-                try store.pool.write { db in
-                    try db.execute(sql: "UPDATE ls_job SET state = ?, version = ?, report = ?, updated_at = ? WHERE id = ?",
-                                   arguments: [report.state, report.version, try LayerStore.json(report), LayerStore.timestamp(Date()), id])
+            // The version is in. This server serves it (and knows a new layer's conditions)
+            // before the job reads as finished; if reloading fails, the poller catches up.
+            do {
+                _ = try layers.access.refresh()
+                if report.state == "published" { try await layers.refreshCatalog() }
+            } catch {
+                logger.error("reload after upload job \(id) failed", metadata: ["error": "\(error)"])
+            }
+            try await BlockingWork.run {
+                try self.store.withDatabaseError("finishing upload job \(id)") {
+                    try self.store.pool.write { db in
+                        try db.execute(sql: "UPDATE ls_job SET state = ?, version = ?, report = ?, updated_at = ? WHERE id = ?",
+                                       arguments: [report.state, report.version, try LayerStore.json(report), LayerStore.timestamp(Date()), id])
+                    }
                 }
             }
             cleanUp(id)
-            // A new layer's default conditions are a policy change: load it before anyone asks.
-            _ = try layers.access.refresh()
-            if report.state == "published" { try await layers.refreshCatalog() }
         } catch {
             logger.info("upload job failed", metadata: ["job": "\(id)", "error": "\(error)"])
             let clean = (try? job(id)).flatMap { $0 }.map { sanitized(error, job: $0) } ?? error
-            do { try fail(id, clean) } catch { logger.error("cannot record the failure of job \(id)", metadata: ["error": "\(error)"]) }
+            do { try await BlockingWork.run { try self.fail(id, clean) } } catch { logger.error("cannot record the failure of job \(id)", metadata: ["error": "\(error)"]) }
         }
+    }
+
+    /// The file the job imports: the upload itself, or the .shp unpacked from it by the pre-flight.
+    func importSource(_ job: UploadJob) -> URL {
+        guard job.options.fileExtension == "zip" else { return bodyFile(job.id, ext: job.options.fileExtension) }
+        let dir = jobDirectory(job.id).appendingPathComponent("shapefile")
+        let shp = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.first { $0.hasSuffix(".shp") }
+        return dir.appendingPathComponent(shp ?? "missing.shp")
     }
 
     func request(_ job: UploadJob, file: URL) -> ImportRequest {
