@@ -6,7 +6,7 @@ BENCH_PACKAGES := wrk
 DATA ?= data
 PORT ?= 8080
 
-.PHONY: deps deps-bench build release run test bench clean
+.PHONY: deps deps-bench build release run test bench bench-upload clean
 
 ## Install the Debian packages that are missing (GDAL, GEOS, PROJ, SQLite, cairo, ...).
 deps:
@@ -37,6 +37,10 @@ test: deps
 ## The benchmarks of bench/README.md (1M hydrants; takes several minutes).
 bench: release deps-bench
 	bench/run.sh
+
+## Upload a 1M-feature GeoPackage over HTTP against ogr2ogr (issue 4).
+bench-upload: release deps-bench
+	bench/upload.sh
 
 clean:
 	rm -rf .build

@@ -50,4 +50,4 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 echo "ogr2ogr best: $best_ogr s; upload best: $best_up s; ratio $(python3 -c "print(f'{$best_up / $best_ogr:.2f}')")x"
 cat "$OUT/upload.txt"
-echo "server peak RSS: $(awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$SERVER/status")"
+echo "server peak RSS: $(awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$SERVER/status"); RSS after the uploads: $(awk '/VmRSS/{print $2/1024 " MB"}' "/proc/$SERVER/status")"

@@ -279,3 +279,40 @@ struct UploadRecoveryTests {
         #expect(FileManager.default.fileExists(atPath: second.directory.path))
     }
 }
+
+/// `layerserver upload` against a live server, as a partner runs it.
+@Suite("Upload CLI")
+struct UploadCLITests {
+    @Test("layerserver upload publishes and prints the report (exit 0); a refused file prints the reasons (exit 1)")
+    func cli() async throws {
+        let world = try await UploadWorld.make(points: 20)
+        defer { world.remove() }
+        let file = world.directory.appendingPathComponent("water.geojson")
+        try Data(GeoJSONFile.grid(300, gen: 2).utf8).write(to: file)
+        let bad = world.directory.appendingPathComponent("bad.geojson")
+        try Data(GeoJSONFile.collection([GeoJSONFile.point(2.35, 48.85, properties: "\"gen\": 3")]).utf8).write(to: bad)
+        try await world.withServer { client in
+            let server = "http://127.0.0.1:\(try #require(client.client.port))"
+            let ok = try await BlockingWork.run {
+                try CLITests.layerserver(["upload", file.path, "--layer", "water_facilities", "--server", server, "--token", world.token("vitens-editor")])
+            }
+            #expect(ok.status == 0, "\(ok.stderr)")
+            #expect(ok.stdout.contains("water_facilities v2 published"))
+            #expect(ok.stdout.contains("features read 300, written 300"))
+            #expect(ok.stderr.contains("sending") && ok.stderr.contains("water.geojson"))
+            let refused = try await BlockingWork.run {
+                try CLITests.layerserver(["upload", bad.path, "--layer", "water_facilities", "--server", server],
+                                         environment: ["LAYERSERVER_TOKEN": world.token("vitens-editor")])
+            }
+            #expect(refused.status == 1)
+            #expect(refused.stdout.contains("[outside-netherlands]"))
+            #expect(refused.stderr.contains("error: bad.geojson"))
+            let denied = try await BlockingWork.run {
+                try CLITests.layerserver(["upload", file.path, "--layer", "water_facilities", "--server", server, "--token", world.token("stedin-viewer")])
+            }
+            #expect(denied.status == 1)
+            #expect(denied.stderr.contains("HTTP 403"))
+            #expect(client.service.catalogLayer("water_facilities")?.currentVersion == 2)
+        }
+    }
+}

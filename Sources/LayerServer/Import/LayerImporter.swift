@@ -126,6 +126,8 @@ public final class LayerImporter: Sendable {
 
     private func writeVersion(_ request: ImportRequest, progress: ((ImportProgress) -> Void)?) throws -> Written {
         let path = request.file.path
+        // The writer connection outlives the import: give its big page cache back afterwards.
+        defer { try? store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -65536") } }
         do {
             return try store.pool.write { db in
                 try VectorDataset.withDataset(at: path, options: datasetOptions) { ds in

@@ -108,6 +108,9 @@ public final class UploadService: Sendable {
                     INSERT INTO ls_job (id, layer_id, state, subject, organisation, file_name, options, created_at, updated_at, instance)
                     VALUES (?, ?, 'receiving', ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [id, layer, actor.subject, actor.organisation, fileName, try LayerStore.json(options), now, now, instance])
+                let change = VersionChange(actor: actor, rules: options.rules, policyHash: options.policyHash.isEmpty ? nil : options.policyHash, job: id)
+                try change.audit("upload", layer: layer, detail: "upload of \(fileName) started (errors=\(options.errorMode.rawValue)"
+                                 + (options.stage || options.requiresApproval ? ", to be staged" : "") + ")", in: db)
             }
         }
         setProgress(id, UploadJob.Progress(phase: "receiving", bytesReceived: 0, featuresRead: 0))
@@ -257,6 +260,8 @@ public final class UploadService: Sendable {
                 }
             }
             cleanUp(id)
+            // The import's feature arena was large and short-lived: hand its pages back to the OS.
+            releaseFreeMemory()
         } catch {
             logger.info("upload job failed", metadata: ["job": "\(id)", "error": "\(error)"])
             let clean = (try? job(id)).flatMap { $0 }.map { sanitized(error, job: $0) } ?? error
@@ -328,3 +333,12 @@ struct UploadWorker: Service {
         }
     }
 }
+
+#if os(Linux)
+/// glibc's malloc_trim(3): returns freed heap pages to the kernel. Not in Swift's Glibc module.
+@_silgen_name("malloc_trim")
+private func mallocTrim(_ pad: Int) -> Int32
+func releaseFreeMemory() { _ = mallocTrim(0) }
+#else
+func releaseFreeMemory() {}
+#endif
