@@ -267,12 +267,12 @@ struct UploadRecoveryTests {
                                     fileName: "w.geojson", options: UploadOptions(fileExtension: "geojson"))
         try Data("{}".utf8).write(to: first!.bodyFile(job.id, ext: "geojson"))
         let second = try Self.uploads(world)
-        #expect(try second.job(job.id)?.state == .receiving)
+        #expect(try second.jobSync(job.id)?.state == .receiving)
         #expect(FileManager.default.fileExists(atPath: first!.bodyFile(job.id, ext: "geojson").path))
         let firstDirectory = first!.directory
         first = nil
         let third = try Self.uploads(world)
-        let failed = try #require(try third.job(job.id))
+        let failed = try #require(try third.jobSync(job.id))
         #expect(failed.state == .failed)
         #expect(failed.error?.contains("server stopped") == true)
         #expect(!FileManager.default.fileExists(atPath: firstDirectory.path))

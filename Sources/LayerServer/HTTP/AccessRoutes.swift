@@ -27,12 +27,12 @@ struct AccessRoutes {
         }
         router.get("/access/versions") { request, _ in
             _ = try require(request, .review, or: .administer)
-            return try routes.json(try access.store.versions())
+            return try routes.json(try await BlockingWork.run { [access] in try access.store.versions() })
         }
         router.get("/access/matrix") { request, _ in
             _ = try require(request, .review, or: .administer)
             let q = request.uri.queryParameters
-            let version = try policy(q["policy"].map(String.init))
+            let version = try await policy(q["policy"].map(String.init))
             let matrix = PermissionMatrix(version, at: try time(q["at"].map(String.init)))
             if q["format"] == "csv" {
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .cacheControl: "private, no-store"],
@@ -45,8 +45,8 @@ struct AccessRoutes {
             let q = request.uri.queryParameters
             guard let from = q["from"].map(String.init) else { throw Problem.badRequest("give from=<policy hash> (and to=<policy hash>, default current)") }
             let at = try time(q["at"].map(String.init))
-            let before = PermissionMatrix(try policy(from), at: at)
-            let after = PermissionMatrix(try policy(q["to"].map(String.init)), at: at)
+            let before = PermissionMatrix(try await policy(from), at: at)
+            let after = PermissionMatrix(try await policy(q["to"].map(String.init)), at: at)
             return try routes.json(["from": AnyEncodable(before.policyHash), "to": AnyEncodable(after.policyHash),
                                     "changes": AnyEncodable(after.diff(from: before))])
         }
@@ -95,9 +95,9 @@ struct AccessRoutes {
     }
 
     /// A stored policy version by hash, or the current one.
-    func policy(_ hash: String?) throws -> PolicyVersion {
+    func policy(_ hash: String?) async throws -> PolicyVersion {
         guard let hash else { return access.policy }
-        guard let p = try access.store.policy(hash: hash) else { throw Problem.notFound("no policy version \(hash)") }
+        guard let p = try await BlockingWork.run({ [access] in try access.store.policy(hash: hash) }) else { throw Problem.notFound("no policy version \(hash)") }
         return AccessControl.effective(p, access.configuration)
     }
 }

@@ -20,29 +20,36 @@ struct AdminRoutes {
             let actor = try admin(request)
             var o = try await body(Organisation.self, request, context)
             o.id = try pathID(context)
-            try access.store.put(Organisation(id: o.id, name: o.name, coreTask: o.coreTask, profile: o.profile, audit: o.audit,
-                                              reach: o.reach, regions: o.regions, adoptionRegion: o.adoptionRegion), by: actor, at: service.clock())
-            return try changed()
+            let org = Organisation(id: o.id, name: o.name, coreTask: o.coreTask, profile: o.profile, audit: o.audit,
+                                   reach: o.reach, regions: o.regions, adoptionRegion: o.adoptionRegion)
+            let now = service.clock()
+            _ = try await BlockingWork.run { [access] in try access.store.put(org, by: actor, at: now) }
+            return try await changed()
         }
         router.put("/admin/users/:id") { request, context in
             let actor = try admin(request)
             let u = try await body(User.self, request, context)
-            try access.store.put(User(id: try pathID(context), name: u.name, organisation: u.organisation, roles: u.roles),
-                                 by: actor, at: service.clock())
-            return try changed()
+            let user = User(id: try pathID(context), name: u.name, organisation: u.organisation, roles: u.roles)
+            let now = service.clock()
+            _ = try await BlockingWork.run { [access] in try access.store.put(user, by: actor, at: now) }
+            return try await changed()
         }
         router.put("/admin/activities/:id") { request, context in
             let actor = try admin(request)
             let a = try await body(Activity.self, request, context)
-            try access.store.put(Activity(id: try pathID(context), name: a.name, kind: a.kind, regions: a.regions, area: a.area,
-                                          start: a.start, end: a.end, attachments: a.attachments), by: actor, at: service.clock())
-            return try changed()
+            let activity = Activity(id: try pathID(context), name: a.name, kind: a.kind, regions: a.regions, area: a.area,
+                                    start: a.start, end: a.end, attachments: a.attachments)
+            let now = service.clock()
+            _ = try await BlockingWork.run { [access] in try access.store.put(activity, by: actor, at: now) }
+            return try await changed()
         }
         for kind in [AccessStore.Kind.organisation, .user, .activity] {
             router.delete("/admin/\(kind.rawValue == "activity" ? "activities" : kind.rawValue + "s")/:id") { request, context in
                 let actor = try admin(request)
-                try access.store.remove(kind, try pathID(context), by: actor, at: service.clock())
-                return try changed()
+                let id = try pathID(context)
+                let now = service.clock()
+                _ = try await BlockingWork.run { [access] in try access.store.remove(kind, id, by: actor, at: now) }
+                return try await changed()
             }
         }
         router.put("/admin/layers/:id/conditions") { request, context in
@@ -65,16 +72,18 @@ struct AdminRoutes {
                 throw Problem(.unprocessableContent, "Unprocessable content",
                               detail: "hiddenAttributes has unknown profiles \(unknown.joined(separator: ", ")); use kern, structureel, koppel, standby or adhoc")
             }
-            try access.store.put(LayerConditions(layer: id, owner: c.owner, sensitivity: c.sensitivity, allowedProfiles: c.allowedProfiles,
-                                                 auditRequired: c.auditRequired, clipToRegions: c.clipToRegions,
-                                                 hiddenAttributes: Dictionary(uniqueKeysWithValues: c.hiddenAttributes.compactMap { k, v in
-                                                     Profile(rawValue: k).map { ($0, v) }
-                                                 })), by: actor, at: service.clock())
-            return try changed()
+            let conditions = LayerConditions(layer: id, owner: c.owner, sensitivity: c.sensitivity, allowedProfiles: c.allowedProfiles,
+                                             auditRequired: c.auditRequired, clipToRegions: c.clipToRegions,
+                                             hiddenAttributes: Dictionary(uniqueKeysWithValues: c.hiddenAttributes.compactMap { k, v in
+                                                 Profile(rawValue: k).map { ($0, v) }
+                                             }))
+            let now = service.clock()
+            _ = try await BlockingWork.run { [access] in try access.store.put(conditions, by: actor, at: now) }
+            return try await changed()
         }
         router.get("/admin/tokens") { request, _ in
             _ = try admin(request)
-            return try routes.json(try access.store.tokens())
+            return try routes.json(try await BlockingWork.run { [access] in try access.store.tokens() })
         }
         router.post("/admin/users/:id/tokens") { request, context in
             let actor = try admin(request)
@@ -83,17 +92,22 @@ struct AdminRoutes {
             let days = b.days ?? 30
             guard (1...366).contains(days) else { throw Problem.badRequest("days must be 1-366") }
             let now = service.clock()
-            let issued = try access.store.issueToken(for: try pathID(context), label: b.label ?? "", expiresAt: now + Double(days) * 86_400,
-                                                     by: actor, at: now)
-            try access.refresh()
+            let userID = try pathID(context)
+            let issued = try await BlockingWork.run { [access] in
+                let issued = try access.store.issueToken(for: userID, label: b.label ?? "", expiresAt: now + Double(days) * 86_400, by: actor, at: now)
+                _ = try access.refresh()
+                return issued
+            }
             return try routes.json(["id": AnyEncodable(issued.record.id), "token": AnyEncodable(issued.token),
                                     "expiresAt": AnyEncodable(issued.record.expiresAt),
                                     "note": AnyEncodable("the token is shown once; the server keeps only its hash")], status: .created)
         }
         router.delete("/admin/tokens/:id") { request, context in
             let actor = try admin(request)
-            try access.store.revokeToken(try pathID(context), by: actor, at: service.clock())
-            return try changed()
+            let id = try pathID(context)
+            let now = service.clock()
+            try await BlockingWork.run { [access] in try access.store.revokeToken(id, by: actor, at: now) }
+            return try await changed()
         }
     }
 
@@ -129,8 +143,8 @@ struct AdminRoutes {
     }
 
     /// The new policy hash after a change, once this server has loaded it.
-    func changed() throws -> Response {
-        try access.refresh()
+    func changed() async throws -> Response {
+        _ = try await BlockingWork.run { [access] in try access.refresh() }
         return try routes.json(["policy": access.policy.hash])
     }
 }

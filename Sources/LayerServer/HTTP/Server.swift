@@ -57,7 +57,9 @@ struct CatalogPoller: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Separately: a failing catalog reload must not keep revocations from loading.
             do {
-                try service.access.refresh()
+                // Store reads block: never on the cooperative pool (GRDB's async readers
+                // resume there, so blocking it can deadlock them).
+                _ = try await BlockingWork.run { [service] in try service.access.refresh() }
             } catch {
                 logger.error("access policy reload failed", metadata: ["error": "\(error)"])
             }

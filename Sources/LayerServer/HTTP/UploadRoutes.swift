@@ -30,7 +30,7 @@ struct UploadRoutes {
             let v = try routes.integer(context, "version")
             let change = try publisher(request, layer: id, action: "publish")
             try await BlockingWork.run { [uploads] in _ = try uploads.store.publish(id, version: v, from: "staged", change: change) }
-            _ = try access.refresh()
+            _ = try await BlockingWork.run { [access] in try access.refresh() }
             try await service.refreshCatalog()
             return try await versionAnswer(id, v)
         }
@@ -57,14 +57,15 @@ struct UploadRoutes {
             let caller = try routes.principal(request)
             let isAdmin = access.decide(caller, .administer, .system, at: service.clock()).allowed
             guard isAdmin || !caller.organisation.isEmpty else { return try routes.json(["jobs": [UploadJob]()]) }
-            let jobs = try uploads.recentJobs(organisation: isAdmin ? nil : caller.organisation)
+            let organisation = isAdmin ? nil : caller.organisation
+            let jobs = try await BlockingWork.run { [uploads] in try uploads.recentJobs(organisation: organisation) }
             let base = routes.documents(request).base
             return try routes.json(["jobs": jobs.map { JobDocument($0, base: base) }])
         }
         router.get("/jobs/:id") { request, context in
             let caller = try routes.principal(request)
             let id = context.parameters.get("id") ?? ""
-            guard let job = try uploads.job(id), caller.subject.text == job.subject
+            guard let job = try await uploads.job(id), caller.subject.text == job.subject
                 || (!caller.organisation.isEmpty && caller.organisation == job.organisation)
                 || access.decide(caller, .administer, .system, at: service.clock()).allowed else {
                 throw Problem.notFound("no job \"\(id)\"")
@@ -156,7 +157,7 @@ struct UploadRoutes {
             }
             return try routes.json(JobDocument(done, base: base), status: .created)
         }
-        let fresh = try uploads.job(job.id) ?? job
+        let fresh = try await uploads.job(job.id) ?? job
         var response = try routes.json(JobDocument(fresh, base: base), status: .accepted)
         response.headers[.location] = "\(base)/jobs/\(job.id)"
         return response

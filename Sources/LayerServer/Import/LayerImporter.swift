@@ -202,7 +202,8 @@ public final class LayerImporter: Sendable {
             }
         }
         let netherlands = try? transformers.withTransformer(from: .wgs84, to: crs) { try $0.transformBounds(Netherlands.extentWGS84) }
-        let previous = try store.layer(request.layerID)?.current
+        // Read on this (writer) connection: a reader from the pool could be waiting on us.
+        let previous = try LayerStore.loadLayers(db).first { $0.id == request.layerID }?.current
         // The layer's geometry family is kept: a point layer stays a point layer.
         let storageType: GeometryType
         if let previous, previous.geometryType.family != nil {

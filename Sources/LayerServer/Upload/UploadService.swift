@@ -114,7 +114,7 @@ public final class UploadService: Sendable {
             }
         }
         setProgress(id, UploadJob.Progress(phase: "receiving", bytesReceived: 0, featuresRead: 0))
-        return try job(id)!
+        return try jobSync(id)!
     }
 
     /// The path the body of job `id` is written to.
@@ -125,7 +125,7 @@ public final class UploadService: Sendable {
     /// The body is in: check it (pre-flight) and queue the job. A file that cannot be read
     /// fails the job here, so the uploader gets the 422 at once.
     public func received(_ id: String, bytes: Int) async throws {
-        guard let job = try job(id) else { throw StoreError(.notFound, "no job \(id)") }
+        guard let job = try await job(id) else { throw StoreError(.notFound, "no job \(id)") }
         setProgress(id, UploadJob.Progress(phase: "checking", bytesReceived: bytes, featuresRead: 0))
         do {
             let file = bodyFile(id, ext: job.options.fileExtension)
@@ -186,8 +186,13 @@ public final class UploadService: Sendable {
         }
     }
 
-    /// A job with its live progress, or nil.
-    public func job(_ id: String) throws -> UploadJob? {
+    /// A job with its live progress, or nil; read off the cooperative pool.
+    public func job(_ id: String) async throws -> UploadJob? {
+        try await BlockingWork.run { try self.jobSync(id) }
+    }
+
+    /// A job with its live progress, or nil. Blocks: not for the cooperative pool.
+    public func jobSync(_ id: String) throws -> UploadJob? {
         guard id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
         var job = try store.withDatabaseError("reading upload job") {
             try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM ls_job WHERE id = ?", arguments: [id]).map(UploadJob.from) }
@@ -206,13 +211,13 @@ public final class UploadService: Sendable {
             try String.fetchAll(db, sql: "SELECT id FROM ls_job WHERE ?1 IS NULL OR organisation = ?1 ORDER BY created_at DESC LIMIT 100",
                                 arguments: [organisation])
         }
-        return try ids.compactMap { try job($0) }
+        return try ids.compactMap { try jobSync($0) }
     }
 
     /// Waits until job `id` has finished, polling its row.
     public func waitUntilFinished(_ id: String) async throws -> UploadJob {
         while true {
-            guard let job = try job(id) else { throw StoreError(.notFound, "no job \(id)") }
+            guard let job = try await job(id) else { throw StoreError(.notFound, "no job \(id)") }
             if job.state.isFinished { return job }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -232,7 +237,7 @@ public final class UploadService: Sendable {
 
     func process(_ id: String) async {
         do {
-            guard let job = try job(id), job.state == .queued else { return }
+            guard let job = try await job(id), job.state == .queued else { return }
             let request = self.request(job, file: importSource(job))
             let report = try await BlockingWork.run {
                 try self.setState(id, .running, bytes: job.bytes)
@@ -246,7 +251,7 @@ public final class UploadService: Sendable {
             // The version is in. This server serves it (and knows a new layer's conditions)
             // before the job reads as finished; if reloading fails, the poller catches up.
             do {
-                _ = try layers.access.refresh()
+                _ = try await BlockingWork.run { try self.layers.access.refresh() }
                 if report.state == "published" { try await layers.refreshCatalog() }
             } catch {
                 logger.error("reload after upload job \(id) failed", metadata: ["error": "\(error)"])
@@ -264,7 +269,7 @@ public final class UploadService: Sendable {
             releaseFreeMemory()
         } catch {
             logger.info("upload job failed", metadata: ["job": "\(id)", "error": "\(error)"])
-            let clean = (try? job(id)).flatMap { $0 }.map { sanitized(error, job: $0) } ?? error
+            let clean = (try? await job(id)).flatMap { $0 }.map { sanitized(error, job: $0) } ?? error
             do { try await BlockingWork.run { try self.fail(id, clean) } } catch { logger.error("cannot record the failure of job \(id)", metadata: ["error": "\(error)"]) }
         }
     }
