@@ -129,6 +129,7 @@ public enum Rule {
         ("write-structureel-submit", "Structureel partners submit uploads for the approval of an information manager of their region."),
         ("write-profile", "Koppel, standby and ad-hoc partners do not write."),
         ("approve-region", "An information manager approves submissions to layers of partners working in the manager's region."),
+        ("approve-read", "An information manager approves only versions of layers it may read itself."),
         ("conditions-owner", "A layer administrator of the owner organisation, or an administrator, sets a layer's conditions."),
         ("administrator", "Administrators manage organisations, users, tokens, activities and layer conditions."),
         ("security-reviewer", "Security reviewers read explanations, the permission matrix and the audit log."),

@@ -159,6 +159,14 @@ extension PolicyVersion {
             return d.deny("approve-region", "\(who) is not an information manager of a region of \(owner.id) (\(ownerRegions.joined(separator: ", ")))")
         }
         d.note("approve-region", "\(who) is information manager of \(region), a region of \(owner.id)")
+        // Approving means looking at the data: the manager must be allowed to read the layer.
+        var reading = DecisionBuilder(hash: hash, time: d.time)
+        let readDecision = read(org: org, roles: roles, who: who, layer: id, &reading)
+        if let until = readDecision.validUntil { d.boundary(until) }
+        guard readDecision.allowed else {
+            return d.deny("approve-read", "\(who) may not read \(id), so may not approve it: \(readDecision.reasons.last ?? "no rule allows it")")
+        }
+        d.note("approve-read", "\(who) may read \(id)")
         return d.allow(.everywhere)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GeoCore
 import Hummingbird
 import HummingbirdTesting
@@ -152,6 +153,82 @@ struct HostileUploadTests {
             #expect(dense.text.contains("upload-max-vertices"))
             #expect(client.service.catalogLayer("water_facilities")?.currentVersion == 1)
             #expect(try world.leftoverUploads().isEmpty)
+        }
+    }
+}
+
+/// Findings of the upload security review, each pinned by a test.
+@Suite("Upload review findings")
+struct UploadReviewTests {
+    @Test("a layer in the store without access conditions accepts no upload: it does not exist for the uploader")
+    func unownedLayer() async throws {
+        let world = try await UploadWorld.make(points: 10)
+        defer { world.remove() }
+        let file = world.directory.appendingPathComponent("orphan.geojson")
+        try Data(GeoJSONFile.grid(10, gen: 1).utf8).write(to: file)
+        try await BlockingWork.run {
+            let store = try LayerStore(configuration: StoreConfiguration(dataDirectory: world.directory))
+            // Its owner is not an organisation of the policy: no conditions, readable by no one.
+            _ = try LayerImporter(store: store, transformers: TransformerPool()).run(
+                ImportRequest(file: file, layerID: "orphan", owner: "nobody-known", sensitivity: .confidential))
+        }
+        try await world.withServer { client in
+            #expect(client.service.access.policy.policy.layers["orphan"] == nil)
+            for user in ["vitens-editor", "hdsr-editor"] {
+                let r = try await client.upload("orphan", text: GeoJSONFile.grid(5, gen: 2), name: "o.geojson", as: user, query: "sensitivity=open")
+                #expect(r.status == .notFound, "\(user): \(r.status)")
+            }
+            #expect(client.service.access.policy.policy.layers["orphan"] == nil)
+            #expect(client.service.catalogLayer("orphan")?.currentVersion == 1)
+        }
+    }
+
+    @Test("a feature count in the file's header is a claim: 2^62 does not make the server reserve memory for it")
+    func lyingFeatureCount() async throws {
+        let world = try await UploadWorld.make(points: 10)
+        defer { world.remove() }
+        let copy = world.directory.appendingPathComponent("liar.gpkg")
+        try FileManager.default.copyItem(at: CLITests.bag, to: copy)
+        let db = try DatabaseQueue(path: copy.path)
+        try await db.write { db in try db.execute(sql: "UPDATE gpkg_ogr_contents SET feature_count = 4611686018427387904") }
+        try db.close()
+        let bytes = [UInt8](try Data(contentsOf: copy))
+        try await world.withServer { client in
+            let r = try await client.upload("liar", bytes, name: "liar.gpkg", as: "vitens-editor", query: "sourceLayer=ligplaatsen&wait=true")
+            #expect(r.status == .created, "\(r.text)")
+            #expect(try r.json()["report"]?["featuresWritten"]?.number == 67)
+        }
+    }
+
+    @Test("a zip whose directory claims more bytes than its entries can hold is refused before it is read")
+    func hugeCentralDirectory() async throws {
+        let world = try await UploadWorld.make(points: 10)
+        defer { world.remove() }
+        // One entry of 300 kB; the directory then claims the whole file, more than one entry's
+        // record can be (46 bytes and three 64 kB names): the reader must not take it whole.
+        var zip = ZipWriter.archive([("a.shp", [UInt8](repeating: 7, count: 300_000))])
+        let eocd = zip.count - 22
+        let claimed = UInt32(zip.count - 22)  // the whole file before the end record
+        for k in 0..<4 { zip[eocd + 12 + k] = UInt8((claimed >> (8 * UInt32(k))) & 0xFF) }
+        for k in 0..<4 { zip[eocd + 16 + k] = 0 }
+        let patched = zip
+        try await world.withServer { client in
+            let r = try await client.upload("water_facilities", patched, name: "big.zip", as: "vitens-editor")
+            #expect(r.status == .unprocessableContent)
+            #expect(r.text.contains("big.zip") && r.text.contains("larger than its entries"), "\(r.text)")
+        }
+    }
+
+    @Test("a big GeoJSON that GDAL would parse whole in memory is refused before GDAL opens it")
+    func unstreamableGeoJSON() async throws {
+        let world = try await UploadWorld.make(points: 10)
+        defer { world.remove() }
+        let padding = String(repeating: "x", count: 33 << 20)
+        let text = "{\"type\": \"FeatureCollection\", \"name\": \"\(padding)\", \"features\": [" + GeoJSONFile.point(5.1, 52.1, properties: "\"gen\": 2") + "]}"
+        try await world.withServer { client in
+            let r = try await client.upload("water_facilities", text: text, name: "padded.geojson", as: "vitens-editor")
+            #expect(r.status == .unprocessableContent)
+            #expect(r.text.contains("padded.geojson") && r.text.contains("features"), "\(r.text)")
         }
     }
 }

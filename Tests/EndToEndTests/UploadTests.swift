@@ -96,6 +96,10 @@ struct UploadTests {
                                                         as: "hdsr-editor", query: "sensitivity=restricted")
             #expect(staged.body["state"]?.string == "staged")
             #expect(client.service.catalogLayer("hdsr_dikes") == nil)
+            // The approver follows the job; a partner outside the layer does not.
+            let jobID = try #require(staged.body["id"]?.string)
+            #expect(try await client.execute("/jobs/\(jobID)", as: "im-utrecht").status == .ok)
+            #expect(try await client.execute("/jobs/\(jobID)", as: "stedin-viewer").status == .notFound)
             #expect(try await client.execute("/collections/hdsr_dikes", as: "locc-viewer").status == .notFound)
             // The uploader cannot publish its own version; another region's manager neither.
             let own = try await client.execute("/collections/hdsr_dikes/versions/1/publish", .post, as: "hdsr-editor")

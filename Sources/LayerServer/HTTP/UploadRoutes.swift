@@ -55,19 +55,16 @@ struct UploadRoutes {
         }
         router.get("/jobs") { request, _ in
             let caller = try routes.principal(request)
-            let isAdmin = access.decide(caller, .administer, .system, at: service.clock()).allowed
-            guard isAdmin || !caller.organisation.isEmpty else { return try routes.json(["jobs": [UploadJob]()]) }
-            let organisation = isAdmin ? nil : caller.organisation
+            guard !caller.organisation.isEmpty else { return try routes.json(["jobs": [UploadJob]()]) }
+            let organisation = caller.organisation
             let jobs = try await BlockingWork.run { [uploads] in try uploads.recentJobs(organisation: organisation) }
             let base = routes.documents(request).base
-            return try routes.json(["jobs": jobs.map { JobDocument($0, base: base) }])
+            return try routes.json(["jobs": jobs.filter { mayFollow(caller, $0) }.map { JobDocument($0, base: base) }])
         }
         router.get("/jobs/:id") { request, context in
             let caller = try routes.principal(request)
             let id = context.parameters.get("id") ?? ""
-            guard let job = try await uploads.job(id), caller.subject.text == job.subject
-                || (!caller.organisation.isEmpty && caller.organisation == job.organisation)
-                || access.decide(caller, .administer, .system, at: service.clock()).allowed else {
+            guard let job = try await uploads.job(id), mayFollow(caller, job) else {
                 throw Problem.notFound("no job \"\(id)\"")
             }
             return try routes.json(JobDocument(job, base: routes.documents(request).base))
@@ -82,6 +79,12 @@ struct UploadRoutes {
         try Layer.validate(id: id)
         let now = service.clock()
         let decision = access.decide(caller, .write, .layer(id), at: now)
+        // A layer in the store without conditions is readable by no one and belongs to no one
+        // who uploads: it does not exist for the caller (the policy alone would call it new).
+        if access.policy.policy.layers[id] == nil, service.catalogLayer(id) != nil {
+            access.audit(denied: decision, principal: caller, action: .write, resource: .layer(id), at: now)
+            throw Problem.notFound("no layer \"\(id)\"")
+        }
         guard decision.allowed else {
             access.audit(denied: decision, principal: caller, action: .write, resource: .layer(id), at: now)
             throw refusal(caller, layer: id, decision: decision, action: "upload to")
@@ -219,6 +222,15 @@ struct UploadRoutes {
         let d = access.decide(caller, .write, .layer(id), at: now)
         access.audit(denied: d, principal: caller, action: .write, resource: .layer(id), at: now)
         throw refusal(caller, layer: id, decision: d, action: action)
+    }
+
+    /// A job is the uploader's, and its organisation's writers' of the layer, and its approvers':
+    /// reports carry schemas and values, so the decision function is asked, as for the layer.
+    func mayFollow(_ caller: Principal, _ job: UploadJob) -> Bool {
+        let now = service.clock()
+        if caller.subject.text == job.subject, caller.organisation == job.organisation { return true }
+        if caller.organisation == job.organisation, access.decide(caller, .write, .layer(job.layer), at: now).allowed { return true }
+        return access.decide(caller, .approve, .layer(job.layer), at: now).allowed
     }
 
     /// 404 when the caller may not see the layer (it does not exist for it), else 403 with the reason.

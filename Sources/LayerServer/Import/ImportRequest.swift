@@ -35,6 +35,11 @@ public struct ImportRequest: Sendable {
     public var limits: ImportLimits?
     /// The upload job this import belongs to.
     public var jobID: String?
+    /// Called once the file has been read and the version written, before it is staged or
+    /// published: an upload's files can go.
+    public var onWritten: (@Sendable () -> Void)?
+    /// Title, sensitivity and zooms apply only when the layer turns out to be new (uploads).
+    public var newLayerMetadataOnly = false
     /// The owner when the layer turns out to be new (an upload: the uploader's organisation);
     /// an existing layer keeps its owner.
     public var newLayerOwner: String?

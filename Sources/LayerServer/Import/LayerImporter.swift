@@ -50,6 +50,13 @@ public final class LayerImporter: Sendable {
         if existing == nil, (request.owner ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw StoreError(.invalidRequest, "layer \(request.layerID) is new: give its owner organisation (--owner)")
         }
+        if existing != nil, request.newLayerMetadataOnly {
+            // An upload's title, sensitivity and zooms seed a new layer; they never change one.
+            request.title = nil
+            request.sensitivity = nil
+            request.minZoom = nil
+            request.maxZoom = nil
+        }
         let minZoom = request.minZoom ?? existing?.minZoom ?? 0
         let maxZoom = request.maxZoom ?? existing?.maxZoom ?? 24
         guard (0...24).contains(minZoom), (0...24).contains(maxZoom), minZoom <= maxZoom else {
@@ -60,6 +67,7 @@ public final class LayerImporter: Sendable {
         let lock = try ImportLock.acquire(in: store.configuration.dataDirectory, wait: true)
         defer { withExtendedLifetime(lock) {} }
         var written = try writeVersion(request, progress: progress)
+        request.onWritten?()
         written.report.seconds = Date().timeIntervalSince(started)
         if stopBeforePublish { return written.report }
 
@@ -68,8 +76,9 @@ public final class LayerImporter: Sendable {
                                    owner: request.owner ?? existing?.owner ?? "",
                                    sensitivity: request.sensitivity ?? existing?.sensitivity ?? .confidential,
                                    minZoom: minZoom, maxZoom: maxZoom)
-            let change = VersionChange(actor: request.actor, rules: request.grantedBy?.rules, policyHash: request.grantedBy?.policyHash,
+            var change = VersionChange(actor: request.actor, rules: request.grantedBy?.rules, policyHash: request.grantedBy?.policyHash,
                                        job: request.jobID)
+            change.uploaderOrganisation = request.jobID == nil ? nil : request.actor.organisation
             if request.stage {
                 try store.stage(request.layerID, version: written.report.version, meta: meta, change: change)
                 written.report.state = "staged"
@@ -242,7 +251,9 @@ public final class LayerImporter: Sendable {
         // Both R-trees are packed in one go after the features are in (RTreeBulkLoader).
         var rtreeEntries = RTreeBulkLoader.Entries(dimensions: 2)
         var thinEntries = RTreeBulkLoader.Entries(dimensions: 3)
-        if let n = info.featureCount {
+        // The file's feature count is a claim, not a fact: reserve no more than the limit allows.
+        let hint = info.featureCount.map { max(0, min($0, request.limits?.maxFeatures ?? 10_000_000)) }
+        if let n = hint {
             rtreeEntries.reserve(n)
             if thinner != nil { thinEntries.reserve(n) }
         }
@@ -264,10 +275,10 @@ public final class LayerImporter: Sendable {
         var keys: [UInt64] = []
         var envelopes: [Envelope] = []
         var levels: [Int32] = []
-        if let total {
-            arena.reserve(features: total, bytesPerFeature: 64 + 24 * columns.count)
-            keys.reserveCapacity(total)
-            envelopes.reserveCapacity(total)
+        if let hint {
+            arena.reserve(features: hint, bytesPerFeature: 64 + 24 * min(columns.count, 64))
+            keys.reserveCapacity(hint)
+            envelopes.reserveCapacity(hint)
         }
         let hilbert = HilbertKey(frame: thinner?.grid.frame ?? area ?? Envelope(minX: -2e7, minY: -2e7, maxX: 2e7, maxY: 2e7))
 

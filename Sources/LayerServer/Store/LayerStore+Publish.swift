@@ -20,6 +20,9 @@ public struct VersionChange: Sendable {
     public var policyHash: String?
     /// The upload job, when there is one.
     public var job: String?
+    /// The organisation that uploaded the version, when it came over HTTP: it must own the layer
+    /// when the version is staged or published (checked in that transaction).
+    public var uploaderOrganisation: String?
 
     public init(actor: AccessActor, rules: [String]? = nil, policyHash: String? = nil, job: String? = nil) {
         self.actor = actor
@@ -84,6 +87,7 @@ extension LayerStore {
                 guard db.changesCount == 1 else {
                     throw StoreError(.invalidRequest, "version \(version) of \(layerID) is no longer \(state); it was not published")
                 }
+                try Self.checkOwner(layerID, version: version, change: change, in: db)
                 let stamp = Self.timestamp(now)
                 try db.execute(sql: """
                     INSERT INTO ls_layer (id, title, owner, sensitivity, min_zoom, max_zoom, current_version, created_at, updated_at)
@@ -98,6 +102,7 @@ extension LayerStore {
                 try Self.ensureConditions(layerID, meta: meta, change: change, in: db)
                 let checksum = try String.fetchOne(db, sql: "SELECT checksum FROM ls_layer_version WHERE layer_id = ? AND version = ?",
                                                    arguments: [layerID, version]) ?? ""
+                if state == "pending" { try Self.finishJob(change, state: "published", version: version, in: db) }
                 try change.audit("publish", layer: layerID, detail: "published \(layerID) v\(version) (checksum \(checksum))"
                                  + (dropped.isEmpty ? "" : "; dropped old versions \(dropped.map(String.init).joined(separator: ", "))"), in: db)
                 return dropped
@@ -115,6 +120,8 @@ extension LayerStore {
                 guard db.changesCount == 1 else {
                     throw StoreError(.database, "version \(version) of \(layerID) is no longer pending; it was not staged")
                 }
+                try Self.checkOwner(layerID, version: version, change: change, in: db)
+                try Self.finishJob(change, state: "staged", version: version, in: db)
                 // A new layer's owner is known from now on: its approvers can be found, and no
                 // other organisation can claim the id.
                 try Self.ensureConditions(layerID, meta: meta, change: change, in: db)
@@ -168,6 +175,40 @@ extension LayerStore {
             try String.fetchOne(db, sql: "SELECT meta FROM ls_layer_version WHERE layer_id = ? AND meta IS NOT NULL ORDER BY version DESC LIMIT 1",
                                 arguments: [layerID])
         }.flatMap { try? JSONDecoder().decode(VersionMeta.self, from: Data($0.utf8)).owner }
+    }
+
+    /// Refuses a version whose uploader does not own the layer (any more): conditions and the
+    /// catalog name the owner; a layer in the store without conditions belongs to nobody who uploads.
+    static func checkOwner(_ layerID: String, version: Int, change: VersionChange, in db: Database) throws {
+        let uploader: String?
+        if let org = change.uploaderOrganisation {
+            uploader = org
+        } else if try String.fetchOne(db, sql: "SELECT job_id FROM ls_layer_version WHERE layer_id = ? AND version = ?",
+                                      arguments: [layerID, version]) != nil {
+            uploader = try String.fetchOne(db, sql: "SELECT organisation FROM ls_layer_version WHERE layer_id = ? AND version = ?",
+                                           arguments: [layerID, version])
+        } else {
+            return  // the local operator's import
+        }
+        let policyOwner = try AccessStore.loadPolicy(db).layers[layerID]?.owner
+        let catalogOwner = try String.fetchOne(db, sql: "SELECT owner FROM ls_layer WHERE id = ?", arguments: [layerID])
+        if let owner = policyOwner ?? catalogOwner, owner != uploader {
+            throw StoreError(.invalidRequest, "layer \(layerID) belongs to \(owner), not to \(uploader ?? "the uploader"); the version was not published")
+        }
+        if policyOwner == nil, catalogOwner != nil {
+            throw StoreError(.invalidRequest, "layer \(layerID) has no access conditions; an administrator must set them before versions are published")
+        }
+    }
+
+    /// Marks the upload job of a change with the version's new state, in the same transaction.
+    static func finishJob(_ change: VersionChange, state: String, version: Int, in db: Database) throws {
+        guard let job = change.job else { return }
+        // With the version's report, so that a finished job always has one.
+        try db.execute(sql: """
+            UPDATE ls_job SET state = ?, version = ?, updated_at = ?,
+              report = (SELECT report FROM ls_layer_version v WHERE v.layer_id = ls_job.layer_id AND v.version = ?)
+            WHERE id = ? AND state IN ('running', 'queued')
+            """, arguments: [state, version, timestamp(Date()), version, job])
     }
 
     /// A new layer of a known organisation gets the default conditions for its sensitivity.

@@ -56,6 +56,7 @@ enum UploadFile {
             if starts([0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
             ok = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{")
             expected = "a GeoJSON document (a JSON object)"
+            if ok { try checkStreamable(url, head: head, displayName: displayName) }
         case "csv":
             ok = !head.contains(0)
             expected = "a CSV text file"
@@ -63,6 +64,29 @@ enum UploadFile {
             throw StoreError(.invalidInput, "files of type .\(ext) are not accepted; upload \(extensions.map { "." + $0 }.joined(separator: ", "))", context: displayName)
         }
         guard ok else { throw StoreError(.invalidInput, "is named .\(ext) but is not \(expected); check the file and its name", context: displayName) }
+    }
+
+    /// GeoJSON up to this size may have any layout.
+    static let geoJSONWholeFileLimit = 32 << 20
+
+    /// GDAL streams a GeoJSON FeatureCollection only when its `"features"` array opens within
+    /// the first few kilobytes; any other layout it parses whole, in memory, at open. A big file
+    /// of that kind would take the server's memory before any limit applies.
+    static func checkStreamable(_ url: URL, head: [UInt8], displayName: String) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size > geoJSONWholeFileLimit else { return }
+        let window = Array(head.prefix(6000))
+        let key = Array("\"features\"".utf8)
+        var i = 0
+        while i + key.count <= window.count {
+            if Array(window[i..<(i + key.count)]) == key {
+                var j = i + key.count
+                while j < window.count, [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ":")].contains(window[j]) { j += 1 }
+                if j < window.count, window[j] == UInt8(ascii: "[") { return }
+            }
+            i += 1
+        }
+        throw StoreError(.invalidInput, "is a GeoJSON file over \(geoJSONWholeFileLimit >> 20) MB whose \"features\" array does not open in its first 6,000 bytes; such files are read whole into memory. Put \"features\" first, or upload a GeoPackage or FlatGeobuf", context: displayName)
     }
 
     /// The parts of a Shapefile set that are unpacked; everything else in the archive is ignored.

@@ -101,7 +101,6 @@ public final class UploadService: Sendable {
     public func create(layer: String, actor: AccessActor, fileName: String, options: UploadOptions) throws -> UploadJob {
         let id = Self.newID()
         let now = LayerStore.timestamp(Date())
-        try FileManager.default.createDirectory(at: jobDirectory(id), withIntermediateDirectories: true)
         try store.withDatabaseError("recording upload job") {
             try store.pool.write { db in
                 try db.execute(sql: """
@@ -112,6 +111,12 @@ public final class UploadService: Sendable {
                 try change.audit("upload", layer: layer, detail: "upload of \(fileName) started (errors=\(options.errorMode.rawValue)"
                                  + (options.stage || options.requiresApproval ? ", to be staged" : "") + ")", in: db)
             }
+        }
+        do {
+            try FileManager.default.createDirectory(at: jobDirectory(id), withIntermediateDirectories: true)
+        } catch {
+            try? fail(id, StoreError(.database, "cannot create the job directory: \(error)"))
+            throw StoreError(.database, "cannot create the job directory", context: jobDirectory(id).path)
         }
         setProgress(id, UploadJob.Progress(phase: "receiving", bytesReceived: 0, featuresRead: 0))
         return try jobSync(id)!
@@ -167,9 +172,15 @@ public final class UploadService: Sendable {
         var report: ImportReport?
         switch error {
         case let v as ValidationFailure: message = v.description; report = v.report
+        case let e as StoreError where e.code == .database:
+            // Database details (paths, SQL) are for the log, not for the uploader.
+            logger.error("upload job \(id) failed in the store", metadata: ["error": "\(e)"])
+            message = "the server could not store the version; the layer is unchanged. Try again later"
         case let e as StoreError: message = e.description
         case let p as Problem: message = p.detail
-        default: message = "\(error)"
+        default:
+            logger.error("upload job \(id) failed", metadata: ["error": "\(error)"])
+            message = "the upload failed on the server (\(type(of: error))); the layer is unchanged"
         }
         defer { cleanUp(id) }
         try store.withDatabaseError("failing upload job \(id)") {
@@ -197,8 +208,15 @@ public final class UploadService: Sendable {
         var job = try store.withDatabaseError("reading upload job") {
             try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM ls_job WHERE id = ?", arguments: [id]).map(UploadJob.from) }
         }
-        job?.progress = progress.withLock { $0[id] }
-        if let j = job, j.state.isFinished {
+        let live = progress.withLock { $0[id] }
+        job?.progress = live
+        if let j = job, j.state == .staged || j.state == .published, var live {
+            // The version is committed, but this server has not loaded it yet: to the caller the
+            // job is still running, so that "published" always means "served here".
+            live.phase = "publishing"
+            job?.state = .running
+            job?.progress = live
+        } else if let j = job, j.state.isFinished {
             job?.progress = UploadJob.Progress(phase: "done", bytesReceived: j.bytes, featuresRead: j.report?.featuresRead ?? 0,
                                                featuresTotal: j.report?.featuresRead, fraction: 1)
         }
@@ -237,14 +255,24 @@ public final class UploadService: Sendable {
 
     func process(_ id: String) async {
         do {
-            guard let job = try await job(id), job.state == .queued else { return }
+            guard var job = try await job(id), job.state == .queued else { return }
+            // Decide again: a role, token or owner may have changed while the job waited.
+            let uploader = Principal(subject: .user(job.subject), organisation: job.organisation, tokenID: nil, via: .bearer)
+            let decision = layers.access.decide(uploader, .write, .layer(job.layer), at: layers.clock())
+            guard decision.allowed else {
+                throw StoreError(.invalidRequest, "the right to write \(job.layer) ended while the upload waited: \(decision.reasons.last ?? "no rule allows it")")
+            }
+            job.options.requiresApproval = decision.requiresApproval
+            job.options.rules = decision.rules
+            job.options.policyHash = decision.policyHash
             let request = self.request(job, file: importSource(job))
+            let bytes = job.bytes
             let report = try await BlockingWork.run {
-                try self.setState(id, .running, bytes: job.bytes)
+                try self.setState(id, .running, bytes: bytes)
                 return try self.importer.run(request) { p in
                     let fraction = p.total.map { $0 > 0 ? min(1, Double(p.read) / Double($0)) : 1 }
                     let written = p.written.map { w in p.read > 0 ? Double(w) / Double(p.read) : 1 }
-                    self.setProgress(id, UploadJob.Progress(phase: p.written == nil ? "reading" : "writing", bytesReceived: job.bytes,
+                    self.setProgress(id, UploadJob.Progress(phase: p.written == nil ? "reading" : "writing", bytesReceived: bytes,
                                                             featuresRead: p.read, featuresTotal: p.total, fraction: written ?? fraction))
                 }
             }
@@ -288,6 +316,9 @@ public final class UploadService: Sendable {
                               sourceCRS: o.sourceCRS.map { CRS(epsg: $0) }, sourceLayer: o.fileExtension == "zip" ? nil : o.sourceLayer,
                               minZoom: o.minZoom, maxZoom: o.maxZoom)
         r.newLayerOwner = job.organisation
+        r.newLayerMetadataOnly = true
+        let directory = jobDirectory(job.id)
+        r.onWritten = { try? FileManager.default.removeItem(at: directory) }
         r.actor = AccessActor(subject: job.subject, organisation: job.organisation)
         r.grantedBy = (o.rules, o.policyHash)
         r.errorMode = o.errorMode

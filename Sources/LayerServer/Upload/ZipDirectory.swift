@@ -40,6 +40,8 @@ struct ZipDirectory {
             throw bad("holds \(count) files; at most \(maxEntries) are accepted (upload-max-files)")
         }
         guard Int(cdOffset) + Int(cdSize) <= size else { throw bad("has a central directory past its end: the archive is damaged") }
+        // A directory entry is at most 46 bytes plus three 16-bit lengths.
+        guard Int(cdSize) <= Int(count) * (46 + 3 * 65_535) else { throw bad("has a central directory larger than its entries can be") }
         try handle.seek(toOffset: UInt64(cdOffset))
         let cd = [UInt8](try handle.read(upToCount: Int(cdSize)) ?? Data())
         guard cd.count == Int(cdSize) else { throw bad("is truncated") }
@@ -60,6 +62,9 @@ struct ZipDirectory {
             }
             if madeBy >> 8 == 3, (external >> 16) & 0o170000 == 0o120000 {
                 throw bad("holds a symbolic link (\(Self.printable(name))); zip the files themselves")
+            }
+            guard csize != 0xFFFF_FFFF, usize != 0xFFFF_FFFF else {
+                throw bad("holds \(Self.printable(name)) with zip64 sizes; zip the Shapefile set without zip64")
             }
             guard flags & 1 == 0 else { throw bad("holds an encrypted file (\(Self.printable(name))); upload it without a password") }
             guard method == 0 || method == 8 || name.hasSuffix("/") else {
