@@ -65,6 +65,20 @@ import Testing
         #expect(d.allowed && d.filter == .everywhere && d.rules.contains("reach-national"))
     }
 
+    @Test func informationManagersApproveOnlyWhatTheyMayRead() {
+        let waterBoard = World.organisation("board", .structureel, .certified)
+        let layer = LayerConditions(layer: "dikes", owner: "board", sensitivity: .confidential)
+        for (audit, approves) in [(AuditStatus.certified, true), (.notAudited, false), (.conditional(until: World.now - World.day), false)] {
+            let region = World.organisation("region", .kern, audit)
+            let manager = User(id: "im", name: "IM", organisation: "region", roles: [.informationManager(region: "VR09")])
+            let p = PolicyVersion(Policy(organisations: [waterBoard, region], users: [manager], layers: [layer]))
+            let d = p.decide(.user("im"), .approve, .layer("dikes"), at: World.now)
+            #expect(d.allowed == approves, "\(audit)")
+            #expect(d.rules.contains("approve-read"), "\(d.rules)")
+            #expect(d.allowed == p.decide(.user("im"), .read, .layer("dikes"), at: World.now).allowed)
+        }
+    }
+
     @Test func ownerReadsEverywhereAndUnlistedLayersAreDenied() {
         let user = User(id: "u", name: "U", organisation: "owner", roles: [.viewer])
         let p = PolicyVersion(Policy(organisations: [World.owner], users: [user], layers: [World.layer(.confidential)]))
