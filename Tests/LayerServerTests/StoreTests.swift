@@ -174,6 +174,41 @@ struct ImportLockTests {
         #expect(try after.layer("a")?.currentVersion == 1)
     }
 
+    @Test("a store made before uploads opens: ls_layer_version gains its states and history columns, ls_job appears, nothing is lost")
+    func migratesOldStores() async throws {
+        let t = try TempStore()
+        try await t.importFile(TestData.bag, layer: "a", sourceLayer: "ligplaatsen")
+        let before = try #require(try t.store.layer("a"))
+        // Back to the shape of issue 3: the old CHECK, no history columns, no job table.
+        try await t.store.pool.write { db in
+            try db.execute(sql: "DROP TABLE ls_job")
+            try db.execute(sql: """
+                CREATE TABLE old_versions (layer_id TEXT NOT NULL, version INTEGER NOT NULL,
+                  state TEXT NOT NULL CHECK (state IN ('pending', 'published')), table_name TEXT NOT NULL UNIQUE,
+                  created_at TEXT NOT NULL, checksum TEXT NOT NULL DEFAULT '', feature_count INTEGER NOT NULL DEFAULT 0,
+                  rejected_count INTEGER NOT NULL DEFAULT 0, source_file TEXT NOT NULL, source_driver TEXT NOT NULL,
+                  srs_id INTEGER NOT NULL, geometry_type TEXT NOT NULL, min_x REAL, min_y REAL, max_x REAL, max_y REAL,
+                  lon_min REAL, lat_min REAL, lon_max REAL, lat_max REAL, fields TEXT NOT NULL, thinning TEXT,
+                  PRIMARY KEY (layer_id, version))
+                """)
+            try db.execute(sql: """
+                INSERT INTO old_versions SELECT layer_id, version, state, table_name, created_at, checksum, feature_count,
+                  rejected_count, source_file, source_driver, srs_id, geometry_type, min_x, min_y, max_x, max_y,
+                  lon_min, lat_min, lon_max, lat_max, fields, thinning FROM ls_layer_version
+                """)
+            try db.execute(sql: "DROP TABLE ls_layer_version")
+            try db.execute(sql: "ALTER TABLE old_versions RENAME TO ls_layer_version")
+        }
+        let reopened = try LayerStore(configuration: t.store.configuration)
+        #expect(try reopened.layer("a") == before)
+        try reopened.readSync { db in
+            #expect(try db.tableExists("ls_job"))
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ls_layer_version'") ?? ""
+            #expect(sql.contains("'staged'") && sql.contains("uploaded_by"))
+        }
+        #expect(try reopened.history("a").map(\.version) == [1])
+    }
+
     @Test("a table of another tool named like a version table is not touched")
     func foreignTablesSurvive() async throws {
         let t = try TempStore()

@@ -51,6 +51,32 @@ enum GeoPackageSchema {
 
     /// The service tables are registered as GeoPackage attribute tables, so GDAL and QGIS show
     /// them and (GDAL's LIST_ALL_TABLES=AUTO) do not list the unregistered R-tree tables.
+    /// The version catalog table, under `name` (the migration builds the new shape beside the old).
+    static func layerVersionTable(_ name: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(name) (
+        layer_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'staged', 'published', 'discarded', 'dropped')),
+        table_name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        checksum TEXT NOT NULL DEFAULT '',
+        feature_count INTEGER NOT NULL DEFAULT 0,
+        rejected_count INTEGER NOT NULL DEFAULT 0,
+        source_file TEXT NOT NULL,
+        source_driver TEXT NOT NULL,
+        srs_id INTEGER NOT NULL,
+        geometry_type TEXT NOT NULL,
+        min_x REAL, min_y REAL, max_x REAL, max_y REAL,
+        lon_min REAL, lat_min REAL, lon_max REAL, lat_max REAL,
+        fields TEXT NOT NULL,
+        thinning TEXT,
+        uploaded_by TEXT, organisation TEXT, job_id TEXT, report TEXT, meta TEXT,
+        staged_at TEXT, published_at TEXT, published_by TEXT,
+        PRIMARY KEY (layer_id, version));
+        """
+    }
+
     static let serviceTables = """
         CREATE TABLE IF NOT EXISTS ls_meta (
           key TEXT PRIMARY KEY NOT NULL,
@@ -66,26 +92,7 @@ enum GeoPackageSchema {
           current_version INTEGER NOT NULL,
           created_at TEXT NOT NULL,
           updated_at TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS ls_layer_version (
-          layer_id TEXT NOT NULL,
-          version INTEGER NOT NULL,
-          state TEXT NOT NULL CHECK (state IN ('pending', 'staged', 'published', 'discarded', 'dropped')),
-          table_name TEXT NOT NULL UNIQUE,
-          created_at TEXT NOT NULL,
-          checksum TEXT NOT NULL DEFAULT '',
-          feature_count INTEGER NOT NULL DEFAULT 0,
-          rejected_count INTEGER NOT NULL DEFAULT 0,
-          source_file TEXT NOT NULL,
-          source_driver TEXT NOT NULL,
-          srs_id INTEGER NOT NULL,
-          geometry_type TEXT NOT NULL,
-          min_x REAL, min_y REAL, max_x REAL, max_y REAL,
-          lon_min REAL, lat_min REAL, lon_max REAL, lat_max REAL,
-          fields TEXT NOT NULL,
-          thinning TEXT,
-          uploaded_by TEXT, organisation TEXT, job_id TEXT, report TEXT, meta TEXT,
-          staged_at TEXT, published_at TEXT, published_by TEXT,
-          PRIMARY KEY (layer_id, version));
+        \(layerVersionTable("ls_layer_version"))
         INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) VALUES
           ('ls_layer', 'attributes', 'ls_layer', 'Service catalog: layers and their current version'),
           ('ls_layer_version', 'attributes', 'ls_layer_version', 'Service catalog: stored layer versions'),

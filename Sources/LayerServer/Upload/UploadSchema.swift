@@ -40,17 +40,11 @@ enum UploadSchema {
         }
         let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ls_layer_version'") ?? ""
         guard !sql.contains("'staged'") else { return }
-        var newSQL = sql.replacingOccurrences(of: "CREATE TABLE ls_layer_version", with: "CREATE TABLE ls_layer_version_new")
-            .replacingOccurrences(of: "CREATE TABLE IF NOT EXISTS ls_layer_version", with: "CREATE TABLE ls_layer_version_new")
-            .replacingOccurrences(of: "IN ('pending', 'published')", with: "IN ('pending', 'staged', 'published', 'discarded', 'dropped')")
-        let added = ["uploaded_by", "organisation", "job_id", "report", "meta", "staged_at", "published_at", "published_by"]
         let existing = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(ls_layer_version)").map { $0["name"] as String })
-        let missing = added.filter { !existing.contains($0) }
-        if !missing.isEmpty, let key = newSQL.range(of: "PRIMARY KEY (layer_id, version)") {
-            newSQL.replaceSubrange(key, with: missing.map { "\($0) TEXT" }.joined(separator: ", ") + ", PRIMARY KEY (layer_id, version)")
-        }
-        try db.execute(sql: newSQL)
-        let columns = existing.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+        try db.execute(sql: "DROP TABLE IF EXISTS ls_layer_version_new")
+        try db.execute(sql: GeoPackageSchema.layerVersionTable("ls_layer_version_new"))
+        let wanted = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(ls_layer_version_new)").map { $0["name"] as String })
+        let columns = existing.intersection(wanted).sorted().map { "\"\($0)\"" }.joined(separator: ", ")
         try db.execute(sql: "INSERT INTO ls_layer_version_new (\(columns)) SELECT \(columns) FROM ls_layer_version")
         try db.execute(sql: "DROP TABLE ls_layer_version")
         try db.execute(sql: "ALTER TABLE ls_layer_version_new RENAME TO ls_layer_version")
