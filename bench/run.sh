@@ -10,20 +10,10 @@ COUNT=${COUNT:-1000000}
 DURATION=${DURATION:-20s}
 mkdir -p "$OUT"
 
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+source bench/common.sh
+machine
+SRC=$(source_file "$BIN" "$OUT" "$COUNT")
 
-echo "== machine"
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
-echo "gdal: $(gdal-config --version)"
-
-SRC="$OUT/hydrants-$COUNT.gpkg"
-if [ ! -f "$SRC" ]; then
-  echo "== generate $COUNT hydrants"
-  t0=$(now); "$BIN" generate hydrants --count "$COUNT" --out "$SRC"; t1=$(now)
-  echo "generate: $(elapsed "$t0" "$t1") s"
-fi
 
 echo "== (a) import versus ogr2ogr -f GPKG (best of 3, fresh target each time)"
 best_ogr=999999; best_imp=999999

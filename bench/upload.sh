@@ -11,19 +11,10 @@ COUNT=${COUNT:-1000000}
 ROUNDS=${ROUNDS:-3}
 mkdir -p "$OUT"
 
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+source bench/common.sh
+machine
+SRC=$(source_file "$BIN" "$OUT" "$COUNT")
 
-echo "== machine"
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
-echo "gdal: $(gdal-config --version)"
-
-SRC="$OUT/hydrants-$COUNT.gpkg"
-if [ ! -f "$SRC" ]; then
-  echo "== generate $COUNT hydrants"
-  "$BIN" generate hydrants --count "$COUNT" --out "$SRC"
-fi
 echo "file: $SRC, $(du -m "$SRC" | cut -f1) MB"
 
 DATA="$OUT/upload-data"

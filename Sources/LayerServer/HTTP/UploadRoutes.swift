@@ -213,16 +213,16 @@ struct UploadRoutes {
         let caller = try routes.principal(request)
         let now = service.clock()
         let actor = AccessActor(subject: caller.subject.text, organisation: caller.organisation)
-        for a in [Action.write, .approve] {
-            let d = access.decide(caller, a, .layer(id), at: now)
-            if d.allowed, a == .approve || access.policy.policy.layers[id] != nil {
-                return VersionChange(actor: actor, rules: d.rules, policyHash: d.policyHash)
-            }
+        let approve = access.decide(caller, .approve, .layer(id), at: now)
+        let write = access.decide(caller, .write, .layer(id), at: now)
+        // Writing an id without conditions is the right to create it; it shows nothing that exists.
+        for d in [approve, write] where d.allowed && access.policy.policy.layers[id] != nil {
+            return VersionChange(actor: actor, rules: d.rules, policyHash: d.policyHash)
         }
-        let d = access.decide(caller, .write, .layer(id), at: now)
-        access.audit(denied: d, principal: caller, action: .write, resource: .layer(id), at: now)
-        throw refusal(caller, layer: id, decision: d, action: action)
+        access.audit(denied: write, principal: caller, action: .write, resource: .layer(id), at: now)
+        throw refusal(caller, layer: id, decision: write, action: action)
     }
+
 
     /// A job is the uploader's, and its organisation's writers' of the layer, and its approvers':
     /// reports carry schemas and values, so the decision function is asked, as for the layer.

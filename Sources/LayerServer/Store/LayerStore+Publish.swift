@@ -169,14 +169,6 @@ extension LayerStore {
         }
     }
 
-    /// The layer's owner as the newest version row records it: for layers that are staged but not yet published.
-    public func stagedOwner(_ layerID: String) throws -> String? {
-        try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT meta FROM ls_layer_version WHERE layer_id = ? AND meta IS NOT NULL ORDER BY version DESC LIMIT 1",
-                                arguments: [layerID])
-        }.flatMap { try? JSONDecoder().decode(VersionMeta.self, from: Data($0.utf8)).owner }
-    }
-
     /// Refuses a version whose uploader does not own the layer (any more): conditions and the
     /// catalog name the owner; a layer in the store without conditions belongs to nobody who uploads.
     static func checkOwner(_ layerID: String, version: Int, change: VersionChange, in db: Database) throws {

@@ -205,31 +205,36 @@ public final class UploadService: Sendable {
     /// A job with its live progress, or nil. Blocks: not for the cooperative pool.
     public func jobSync(_ id: String) throws -> UploadJob? {
         guard id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
-        var job = try store.withDatabaseError("reading upload job") {
+        return try store.withDatabaseError("reading upload job") {
             try store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM ls_job WHERE id = ?", arguments: [id]).map(UploadJob.from) }
-        }
-        let live = progress.withLock { $0[id] }
-        job?.progress = live
-        if let j = job, j.state == .staged || j.state == .published, var live {
-            // The version is committed, but this server has not loaded it yet: to the caller the
-            // job is still running, so that "published" always means "served here".
-            live.phase = "publishing"
-            job?.state = .running
-            job?.progress = live
-        } else if let j = job, j.state.isFinished {
-            job?.progress = UploadJob.Progress(phase: "done", bytesReceived: j.bytes, featuresRead: j.report?.featuresRead ?? 0,
-                                               featuresTotal: j.report?.featuresRead, fraction: 1)
-        }
-        return job
+        }.map(withLiveProgress)
     }
 
-    /// The newest 100 jobs, of one organisation or (nil) all, with live progress.
+    /// The newest 100 jobs, of one organisation or (nil) all, with live progress. Blocks.
     public func recentJobs(organisation: String?) throws -> [UploadJob] {
-        let ids = try store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM ls_job WHERE ?1 IS NULL OR organisation = ?1 ORDER BY created_at DESC LIMIT 100",
-                                arguments: [organisation])
+        try store.withDatabaseError("reading upload jobs") {
+            try store.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM ls_job WHERE ?1 IS NULL OR organisation = ?1 ORDER BY created_at DESC LIMIT 100",
+                                 arguments: [organisation]).map(UploadJob.from)
+            }
+        }.map(withLiveProgress)
+    }
+
+    /// The job with this server's in-memory progress. A version committed but not yet loaded
+    /// here shows as still running (phase publishing), so "published" always means "served here".
+    func withLiveProgress(_ stored: UploadJob) -> UploadJob {
+        var job = stored
+        let live = progress.withLock { $0[job.id] }
+        job.progress = live
+        if job.state == .staged || job.state == .published, var live {
+            live.phase = "publishing"
+            job.state = .running
+            job.progress = live
+        } else if job.state.isFinished {
+            job.progress = UploadJob.Progress(phase: "done", bytesReceived: job.bytes, featuresRead: job.report?.featuresRead ?? 0,
+                                              featuresTotal: job.report?.featuresRead, fraction: 1)
         }
-        return try ids.compactMap { try jobSync($0) }
+        return job
     }
 
     /// Waits until job `id` has finished, polling its row.

@@ -7,7 +7,6 @@ struct ZipDirectory {
     struct Entry {
         /// The name exactly as stored in the archive.
         var name: String
-        var compressedSize: Int
         var uncompressedSize: Int
         var isDirectory: Bool { name.hasSuffix("/") }
     }
@@ -70,7 +69,7 @@ struct ZipDirectory {
             guard method == 0 || method == 8 || name.hasSuffix("/") else {
                 throw bad("holds \(Self.printable(name)) compressed with method \(method); use deflate or no compression")
             }
-            entries.append(Entry(name: name, compressedSize: csize, uncompressedSize: usize))
+            entries.append(Entry(name: name, uncompressedSize: usize))
         }
         self.entries = entries
     }
