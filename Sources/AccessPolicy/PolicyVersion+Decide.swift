@@ -121,6 +121,11 @@ extension PolicyVersion {
                 d.note("reach-national", "\(org.id) works nationally")
                 filter = .everywhere
             } else if c.clipToRegions {
+                // A layer lies in its owner's regions: a reader that shares none of them has
+                // nothing to see of it, and the layer does not exist for it.
+                if let owner = policy.organisations[c.owner], owner.reach != .national, Set(owner.regions).isDisjoint(with: org.regions) {
+                    return d.deny("regions-disjoint", "\(id) is clipped to the reader's regions and \(org.id) (\(org.regions.joined(separator: ", "))) shares none with its owner \(owner.id) (\(owner.regions.joined(separator: ", ")))")
+                }
                 d.note("clip-regions", "\(id) is clipped to the regions of \(org.id): \(org.regions.joined(separator: ", "))")
                 filter = .within(regions: org.regions, areas: [])
             } else {
@@ -159,6 +164,12 @@ extension PolicyVersion {
             return d.deny("approve-region", "\(who) is not an information manager of a region of \(owner.id) (\(ownerRegions.joined(separator: ", ")))")
         }
         d.note("approve-region", "\(who) is information manager of \(region), a region of \(owner.id)")
+        // The region controls what structureel partners submit; a kern partner publishes its own
+        // versions (also those it staged for its own review).
+        guard owner.profile == .structureel else {
+            return d.deny("approve-structureel", "\(owner.id) is a \(owner.profile.rawValue) partner: its writers publish its versions; information managers approve structureel partners' submissions only")
+        }
+        d.note("approve-structureel", "\(owner.id) is a structureel partner: its versions need the region's approval")
         // Approving means looking at the data: the manager must be allowed to read the layer.
         var reading = DecisionBuilder(hash: hash, time: d.time)
         let readDecision = read(org: org, roles: roles, who: who, layer: id, &reading)

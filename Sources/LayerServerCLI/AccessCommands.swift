@@ -125,11 +125,13 @@ struct AuditCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check the hash chain; names the first edited, deleted or reordered record.")
         @OptionGroup var store: StoreOptions
+        @Option(help: "A head hash noted earlier (printed here, logged by the server): also detect records cut off the end since.")
+        var expectHead: String?
         func run() async throws {
             let result: AuditVerification
             do {
                 let (access, _) = try await openAccess(store)
-                result = try access.verifyAudit()
+                result = try access.verifyAudit(expectHead: expectHead)
             } catch { throw fail(error) }
             if let bad = result.firstBad {
                 FileHandle.standardError.write(Data("audit log BROKEN at record \(bad): \(result.problem ?? "")\n".utf8))
@@ -147,8 +149,9 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "read, denial, authentication or change.") var kind: String?
         @Option(help: "From (ISO 8601).") var from: String?
         @Option(help: "To (ISO 8601).") var to: String?
-        @Option(help: "At most this many records.") var limit: Int = 1000
-        @Flag(help: "Print JSON.") var json = false
+        @Option(help: "At most this many records (1-\(AuditLog.maximumPage)).") var limit: Int = 100
+        @Option(help: "Start after this record: the cursor printed at the end of the previous page.") var after: Int64?
+        @Flag(help: "Print JSON: {records, next}.") var json = false
 
         func run() async throws {
             do {
@@ -157,14 +160,18 @@ struct AuditCommand: AsyncParsableCommand {
                     return v
                 }
                 let f = try from.map { try parseTime($0, "--from") }, t = try to.map { try parseTime($0, "--to") }
+                guard (1...AuditLog.maximumPage).contains(limit) else { throw ValidationError("--limit must be 1-\(AuditLog.maximumPage)") }
                 let (access, _) = try await openAccess(store)
-                let records = try access.store.readSync { db in
-                    try AuditLog.query(db, layer: layer, organisation: organisation, kind: k, from: f, to: t, limit: limit)
+                let page = try access.store.readSync { db in
+                    try AuditLog.page(db, layer: layer, organisation: organisation, kind: k, from: f, to: t, after: after, limit: limit)
                 }
-                if json { print(AccessStore.apiJSON(records)); return }
-                for r in records {
+                if json { print(AccessStore.apiJSON(page)); return }
+                for r in page.records {
                     let e = r.event
                     print("\(r.seq)  \(e.time.formatted(.iso8601))  \(e.kind.rawValue)  \(e.subject)@\(e.organisation)  \(e.action) \(e.resource)  \(e.decision)  ×\(e.count)  [\(e.rules.joined(separator: " "))]  \(e.detail.prefix(100))")
+                }
+                if let next = page.next {
+                    FileHandle.standardError.write(Data("more records: add --after \(next)\n".utf8))
                 }
             } catch { throw fail(error) }
         }

@@ -186,7 +186,7 @@ struct AccessHTTPTests {
             // Viewing hydrants produces read records the reviewer can filter by layer and organisation.
             _ = try await client.execute(uri: Self.uri, method: .get, token: client.tokens.amsterdam)
             let audit = try await client.execute(uri: "/audit?layer=hydrants&organisation=vr-aa", method: .get).json()
-            let reads = audit.array?.filter { $0["event"]?["kind"]?.string == "read" } ?? []
+            let reads = audit["records"]?.array?.filter { $0["event"]?["kind"]?.string == "read" } ?? []
             #expect(!reads.isEmpty)
             #expect(reads.allSatisfy { $0["event"]?["organisation"]?.string == "vr-aa" && $0["event"]?["resource"]?.string == "layer:hydrants" })
             #expect(reads.contains { $0["event"]?["items"]?.array?.contains(.string("WebMercatorQuad/\(Self.utrecht.z)/\(Self.utrecht.row)/\(Self.utrecht.col)")) == true })

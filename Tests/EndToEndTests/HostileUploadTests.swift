@@ -13,7 +13,7 @@ import Testing
 @Suite("Hostile uploads")
 struct HostileUploadTests {
     static let limits = UploadLimits(maxUploadBytes: 2 << 20, maxUncompressedBytes: 4 << 20, maxFiles: 10,
-                                     maxFeatures: 1000, maxVertices: 20_000)
+                                     maxFeatures: 1000, maxVertices: 20_000, diskReserveBytes: 0)
 
     /// A Shapefile set from the shared data, as (extension, bytes).
     static func shapefileSet() throws -> [(String, [UInt8])] {

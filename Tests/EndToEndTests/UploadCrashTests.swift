@@ -21,6 +21,8 @@ struct UploadCrashTests {
             let p = Process()
             p.executableURL = CLITests.executable
             p.arguments = ["serve", "--data", data.path, "--port", "0"]
+            // Test machines may be short of disk: no reserve.
+            p.environment = ProcessInfo.processInfo.environment.merging(["LAYERSERVER_UPLOAD_DISK_RESERVE_MB": "0"]) { $1 }
             let out = Pipe()
             p.standardOutput = out
             p.standardError = FileHandle.nullDevice

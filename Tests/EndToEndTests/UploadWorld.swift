@@ -33,11 +33,16 @@ struct UploadWorld: Sendable {
     func token(_ user: String) -> String { tokens[user]! }
 
     /// Runs `test` against a live server on this directory.
-    func withServer<T: Sendable>(limits: UploadLimits = UploadLimits(), cacheBytes: Int = 16 << 20,
+    /// Upload limits for tests: the defaults, without a disk reserve (test machines may be short of disk).
+    static let testLimits = UploadLimits(diskReserveBytes: 0)
+
+    func withServer<T: Sendable>(limits: UploadLimits = UploadWorld.testLimits, cacheBytes: Int = 16 << 20,
+                                 configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
                                  _ test: @escaping @Sendable (UploadClient) async throws -> T) async throws -> T {
         var config = ServerConfiguration(host: "127.0.0.1", port: 0, store: StoreConfiguration(dataDirectory: directory), tileCacheBytes: cacheBytes)
         config.catalogPollInterval = .milliseconds(200)
         config.uploads = limits
+        configure(&config)
         var logger = Logger(label: "e2e-upload")
         logger.logLevel = .warning
         let transformers = TransformerPool()

@@ -67,10 +67,17 @@ public final class AccessControl: Sendable {
         public var anonymousAccess: Bool
         /// Lifetime of signed tile URLs.
         public var signedURLLifetime: Duration
+        /// Refused credentials one address may send per minute before it gets 429 instead of 401.
+        public var refusalsPerMinute: Int
+        /// Refused credentials of one address and reason become one audit record per this interval.
+        public var refusalAuditInterval: Duration
 
-        public init(anonymousAccess: Bool = false, signedURLLifetime: Duration = .seconds(900)) {
+        public init(anonymousAccess: Bool = false, signedURLLifetime: Duration = .seconds(900),
+                    refusalsPerMinute: Int = 60, refusalAuditInterval: Duration = .seconds(60)) {
             self.anonymousAccess = anonymousAccess
             self.signedURLLifetime = signedURLLifetime
+            self.refusalsPerMinute = refusalsPerMinute
+            self.refusalAuditInterval = refusalAuditInterval
         }
     }
 
@@ -92,6 +99,8 @@ public final class AccessControl: Sendable {
 
     public let store: AccessStore
     public let recorder: AuditRecorder
+    /// Counts refused credentials per source address.
+    public let refusals: RefusalLimiter
     public let configuration: Configuration
     /// The URL-signing key's bytes (SymmetricKey is not Sendable; one is made per use).
     let keyBytes: [UInt8]
@@ -103,7 +112,8 @@ public final class AccessControl: Sendable {
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        self.recorder = AuditRecorder(store: store, logger: logger)
+        self.recorder = AuditRecorder(store: store, refusalInterval: configuration.refusalAuditInterval, logger: logger)
+        self.refusals = RefusalLimiter(perMinute: configuration.refusalsPerMinute)
         self.keyBytes = try store.signingKey().withUnsafeBytes { Array($0) }
         let (policy, generation) = try store.current()
         let tokens = try store.tokens()
@@ -267,9 +277,10 @@ public final class AccessControl: Sendable {
                         detail: d.reasons.joined(separator: "; "), at: time)
     }
 
-    /// Records a refused credential.
-    public func audit(_ failure: AuthenticationFailure, path: String, at time: Date) {
-        recorder.record(.authentication, subject: failure.claimed, organisation: "", action: "authenticate", resource: "request",
-                        decision: "deny", rules: ["deny-default"], policyHash: policy.hash, item: path, detail: failure.auditReason, at: time)
+    /// Records a refused credential, merged per source address and reason (see
+    /// ``AuditRecorder/recordRefusal(address:reason:claimed:path:policyHash:at:)``).
+    public func audit(_ failure: AuthenticationFailure, address: String, path: String, at time: Date) {
+        recorder.recordRefusal(address: address, reason: failure.auditReason, claimed: failure.claimed, path: path,
+                               policyHash: policy.hash, at: time)
     }
 }

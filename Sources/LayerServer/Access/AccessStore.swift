@@ -222,9 +222,18 @@ public final class AccessStore: Sendable {
         try await store.pool.write { db in try AuditLog.append(events, in: db) }
     }
 
-    /// Verifies the whole chain.
-    public func verifyAudit() throws -> AuditVerification {
-        try store.readSync { db in try AuditLog.verify(db) }
+    /// Verifies the whole chain; with `expectHead` (a head hash noted earlier) also that no
+    /// record was cut off the end since.
+    public func verifyAudit(expectHead: String? = nil) throws -> AuditVerification {
+        try store.readSync { db in try AuditLog.verify(db, expectHead: expectHead) }
+    }
+
+    /// The last record's sequence number and hash (the genesis hash for an empty log).
+    public func auditHead() throws -> (seq: Int64, hash: String) {
+        try store.readSync { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM ls_audit ORDER BY seq DESC LIMIT 1") else { return (0, AuditLog.genesis) }
+            return (row["seq"], row["hash"])
+        }
     }
 
     /// The URL-signing key (created with the access tables).

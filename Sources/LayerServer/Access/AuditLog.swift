@@ -63,6 +63,13 @@ public struct AuditRecord: Sendable, Codable, Hashable {
     public var hash: String
 }
 
+/// A page of audit records and the cursor of the next one.
+public struct AuditPage: Sendable, Codable {
+    public var records: [AuditRecord]
+    /// Give this as `after` for the next page; nil when this is the last.
+    public var next: Int64?
+}
+
 /// The result of ``AuditLog/verify(_:)``.
 public struct AuditVerification: Sendable, Codable {
     /// Records checked.
@@ -124,10 +131,14 @@ public enum AuditLog {
 
     /// Walks the chain from the first record and names the first that was edited, deleted
     /// (a gap or a broken link), reordered or inserted.
-    public static func verify(_ db: Database) throws -> AuditVerification {
+    /// With `expectHead`, a head hash noted earlier (printed by `audit verify`, logged by the
+    /// server): a chain that no longer holds a record with that hash was cut off at the end
+    /// (or rewritten), which the chain alone cannot show.
+    public static func verify(_ db: Database, expectHead: String? = nil) throws -> AuditVerification {
         var expectedSeq: Int64 = 1
         var prev = genesis
         var count = 0
+        var sawExpected = expectHead == nil || expectHead == genesis
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM ls_audit ORDER BY seq")
         while let row = try rows.next() {
             count += 1
@@ -149,16 +160,36 @@ public enum AuditLog {
                 return bad("its content does not match its hash: the record was edited")
             }
             prev = storedHash
+            if storedHash == expectHead { sawExpected = true }
             expectedSeq += 1
+        }
+        if !sawExpected {
+            return AuditVerification(records: count, firstBad: expectedSeq, problem: "no record has the head hash \(expectHead ?? "") noted earlier: records were cut off the end of the log (or the chain was rewritten)", head: prev)
         }
         return AuditVerification(records: count, firstBad: nil, problem: nil, head: prev)
     }
 
-    /// Records matching the filters, oldest first, at most `limit`.
+    /// One page of records matching the filters, oldest first: at most `limit` (capped at
+    /// ``maximumPage``) records after sequence number `after`, and the cursor of the next page
+    /// (nil on the last).
+    public static func page(_ db: Database, layer: String? = nil, organisation: String? = nil, kind: AuditEvent.Kind? = nil,
+                            from: Date? = nil, to: Date? = nil, after: Int64? = nil, limit: Int = 100) throws -> AuditPage {
+        let size = max(1, min(limit, maximumPage))
+        var records = try query(db, layer: layer, organisation: organisation, kind: kind, from: from, to: to, after: after, limit: size + 1)
+        let more = records.count > size
+        if more { records.removeLast() }
+        return AuditPage(records: records, next: more ? records.last?.seq : nil)
+    }
+
+    /// The most records one page holds.
+    public static let maximumPage = 1000
+
+    /// Records matching the filters, oldest first, at most `limit`, after sequence number `after`.
     public static func query(_ db: Database, layer: String? = nil, organisation: String? = nil, kind: AuditEvent.Kind? = nil,
-                             from: Date? = nil, to: Date? = nil, limit: Int = 1000) throws -> [AuditRecord] {
+                             from: Date? = nil, to: Date? = nil, after: Int64? = nil, limit: Int = 1000) throws -> [AuditRecord] {
         var clauses: [String] = []
         var args: [any DatabaseValueConvertible] = []
+        if let after { clauses.append("seq > ?"); args.append(after) }
         if let layer { clauses.append("resource = ?"); args.append("layer:\(layer)") }
         if let organisation { clauses.append("organisation = ?"); args.append(organisation) }
         if let kind { clauses.append("kind = ?"); args.append(kind.rawValue) }

@@ -61,15 +61,68 @@ public final class AuditRecorder: Sendable {
     struct State {
         var pending: [Key: Pending] = [:]
         var next = 0
+        /// Pending refused-credential records (by address and reason), at most ``maximumRefusalKeys``.
+        var refusalKeys = 0
     }
+
+    /// Refused credentials of one address and reason are merged into one record per this interval.
+    public let refusalInterval: Duration
+    /// Distinct items (claimed token id and path) kept per refused-credential record.
+    public static let maximumRefusalItems = 20
+    /// Bytes of the request path kept per item.
+    public static let maximumPathBytes = 256
+    /// Addresses with their own pending refusal record; beyond it, refusals merge under `(other addresses)`.
+    static let maximumRefusalKeys = 256
 
     private let state = Mutex(State())
     let store: AccessStore
     let logger: Logger
 
-    public init(store: AccessStore, logger: Logger = Logger(label: "layerserver.audit")) {
+    public init(store: AccessStore, refusalInterval: Duration = .seconds(60), logger: Logger = Logger(label: "layerserver.audit")) {
         self.store = store
+        self.refusalInterval = refusalInterval
         self.logger = logger
+    }
+
+    /// Records a refused credential: one record per source address and reason per
+    /// ``refusalInterval``, counting every attempt and listing at most
+    /// ``maximumRefusalItems`` distinct claimed token ids with the path (cut to
+    /// ``maximumPathBytes``). What a caller without credentials can make us store is bounded
+    /// by the number of addresses and reasons, not by its requests or their size.
+    public func recordRefusal(address: String, reason: String, claimed: String, path: String, policyHash: String, at time: Date) {
+        func key(_ address: String) -> Key {
+            Key(kind: .authentication, subject: "unauthenticated", organisation: "", action: "authenticate",
+                resource: "address:" + address, decision: "deny", rules: ["deny-default"], policyHash: policyHash, detail: reason)
+        }
+        let item = String(claimed.prefix(64)) + " " + Self.cut(path, to: Self.maximumPathBytes)
+        state.withLock { s in
+            var k = key(String(address.prefix(64)))
+            if s.pending[k] == nil, s.refusalKeys >= Self.maximumRefusalKeys { k = key("(other addresses)") }
+            if let i = s.pending.index(forKey: k) {
+                s.pending.values[i].count += 1
+                if s.pending.values[i].items.count < Self.maximumRefusalItems, !s.pending.values[i].items.contains(item) {
+                    s.pending.values[i].items.append(item)
+                }
+            } else {
+                s.pending[k] = Pending(first: time, order: s.next, count: 1, items: [item])
+                s.next += 1
+                s.refusalKeys += 1
+            }
+        }
+    }
+
+    /// `text` cut to at most `bytes` UTF-8 bytes on a character boundary, marked when cut.
+    static func cut(_ text: String, to bytes: Int) -> String {
+        guard text.utf8.count > bytes else { return text }
+        var out = ""
+        var used = 0
+        for c in text {
+            let n = c.utf8.count
+            guard used + n <= bytes else { break }
+            out.append(c)
+            used += n
+        }
+        return out + "...(\(text.utf8.count) bytes)"
     }
 
     /// Records an event (merged with its like until the next flush).
@@ -102,10 +155,22 @@ public final class AuditRecorder: Sendable {
     }
 
     /// Writes every pending record. Safe to call at any time; a failed write keeps the events.
-    public func flush() async throws {
+    /// - Parameter now: when given (the periodic flush), refused-credential records younger than
+    ///   ``refusalInterval`` stay pending to merge further attempts; nil writes everything
+    ///   (a reviewer's read, shutdown).
+    public func flush(now: Date? = nil) async throws {
+        let interval = Double(refusalInterval.components.seconds) + Double(refusalInterval.components.attoseconds) / 1e18
         let batch = state.withLock { s -> [(Key, Pending)] in
-            let b = s.pending.sorted { $0.value.order < $1.value.order }
-            s.pending = [:]
+            var b: [(Key, Pending)] = []
+            for (key, p) in s.pending {
+                if let now, key.kind == .authentication, now.timeIntervalSince(p.first) < interval { continue }
+                b.append((key, p))
+            }
+            for (key, _) in b {
+                s.pending.removeValue(forKey: key)
+                if key.kind == .authentication { s.refusalKeys -= 1 }
+            }
+            b.sort { $0.1.order < $1.1.order }
             return b
         }
         guard !batch.isEmpty else { return }
@@ -126,6 +191,7 @@ public final class AuditRecorder: Sendable {
                         s.pending[key] = existing
                     } else {
                         s.pending[key] = p
+                        if key.kind == .authentication { s.refusalKeys += 1 }
                     }
                 }
             }
@@ -138,16 +204,39 @@ public final class AuditRecorder: Sendable {
 struct AuditFlusher: Service {
     let recorder: AuditRecorder
     let interval: Duration
+    /// The service clock, which stamps the records.
+    let clock: @Sendable () -> Date
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
             do {
-                try await recorder.flush()
+                try await recorder.flush(now: clock())
             } catch {
                 recorder.logger.error("audit flush failed; will retry", metadata: ["error": "\(error)"])
             }
         }
         try await recorder.flush()
+    }
+}
+
+/// Logs the audit log's head (sequence number and hash) every `interval`, so that an operator
+/// can keep it elsewhere and later detect a log cut off at the end (`audit verify --expect-head`).
+struct AuditHeadLogger: Service {
+    let access: AccessControl
+    let interval: Duration
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await access.recorder.flush(now: Date())
+                let head = try await BlockingWork.run { [access] in try access.store.auditHead() }
+                access.logger.notice("audit log head", metadata: ["seq": "\(head.seq)", "hash": "\(head.hash)"])
+            } catch {
+                access.logger.error("cannot read the audit log head", metadata: ["error": "\(error)"])
+            }
+            // A long interval: shutdown must not wait for it.
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
     }
 }

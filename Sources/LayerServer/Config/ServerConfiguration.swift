@@ -1,4 +1,5 @@
 import Configuration
+import NIOCore
 import Foundation
 import GeoCore
 import TileRender
@@ -26,6 +27,16 @@ import TileRender
 /// | `upload-max-files` | `LAYERSERVER_UPLOAD_MAX_FILES` | `64` |
 /// | `upload-max-features` | `LAYERSERVER_UPLOAD_MAX_FEATURES` | `5000000` |
 /// | `upload-max-vertices` | `LAYERSERVER_UPLOAD_MAX_VERTICES` | `200000000` |
+/// | `upload-concurrent-per-organisation` | `LAYERSERVER_UPLOAD_CONCURRENT_PER_ORGANISATION` | `4` |
+/// | `upload-concurrent-total` | `LAYERSERVER_UPLOAD_CONCURRENT_TOTAL` | `16` |
+/// | `upload-disk-reserve-mb` | `LAYERSERVER_UPLOAD_DISK_RESERVE_MB` | `1024` |
+/// | `header-timeout-seconds` | `LAYERSERVER_HEADER_TIMEOUT_SECONDS` | `30` |
+/// | `idle-timeout-seconds` | `LAYERSERVER_IDLE_TIMEOUT_SECONDS` | `60` |
+/// | `body-min-bytes-per-second` | `LAYERSERVER_BODY_MIN_BYTES_PER_SECOND` | `1024` |
+/// | `body-slow-seconds` | `LAYERSERVER_BODY_SLOW_SECONDS` | `60` |
+/// | `refusals-per-minute` | `LAYERSERVER_REFUSALS_PER_MINUTE` | `60` |
+/// | `audit-refusal-seconds` | `LAYERSERVER_AUDIT_REFUSAL_SECONDS` | `60` |
+/// | `audit-head-log-minutes` | `LAYERSERVER_AUDIT_HEAD_LOG_MINUTES` | `60` (0: off) |
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
     public var host: String
@@ -49,6 +60,11 @@ public struct ServerConfiguration: Sendable {
     public var catalogPollInterval: Duration
     /// Limits on uploads.
     public var uploads = UploadLimits()
+    /// Timeouts of connections and request bodies.
+    public var connections = ConnectionLimits()
+    /// How often the server logs the audit log's head hash (for the operator to keep
+    /// elsewhere); nil: never.
+    public var auditHeadLogInterval: Duration? = .seconds(3600)
 
     /// Creates a configuration with the defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
@@ -107,7 +123,9 @@ public struct ServerConfiguration: Sendable {
             port: try int("port", 8080, 0...65535),
             store: store,
             access: AccessControl.Configuration(anonymousAccess: anonymous,
-                                                signedURLLifetime: .seconds(try int("signed-url-seconds", 900, 10...86_400))),
+                                                signedURLLifetime: .seconds(try int("signed-url-seconds", 900, 10...86_400)),
+                                                refusalsPerMinute: try int("refusals-per-minute", 60, 1...1_000_000),
+                                                refusalAuditInterval: .seconds(try int("audit-refusal-seconds", 60, 1...86_400))),
             bootstrapFile: reader.string(forKey: "bootstrap"),
             tiles: TileConfiguration(mvt: mvt, cellsPerTile: try int("thinning-cells", 64, 4...1024)),
             tileCacheBytes: try int("tile-cache-mb", 128, 0...65536) << 20,
@@ -118,7 +136,50 @@ public struct ServerConfiguration: Sendable {
             maxUncompressedBytes: try int("upload-max-uncompressed-mb", 4096, 1...1_048_576) << 20,
             maxFiles: try int("upload-max-files", 64, 1...100_000),
             maxFeatures: try int("upload-max-features", 5_000_000, 1...1_000_000_000),
-            maxVertices: try int("upload-max-vertices", 200_000_000, 1...10_000_000_000))
+            maxVertices: try int("upload-max-vertices", 200_000_000, 1...10_000_000_000),
+            maxConcurrentPerOrganisation: try int("upload-concurrent-per-organisation", 4, 1...1000),
+            maxConcurrentTotal: try int("upload-concurrent-total", 16, 1...10_000),
+            diskReserveBytes: try int("upload-disk-reserve-mb", 1024, 0...1_048_576) << 20)
+        config.connections = ConnectionLimits(
+            headerTimeout: .seconds(try int("header-timeout-seconds", 30, 1...3600)),
+            idleTimeout: .seconds(try int("idle-timeout-seconds", 60, 1...86_400)),
+            bodyMinBytesPerSecond: try int("body-min-bytes-per-second", 1024, 0...1 << 30),
+            bodySlowSeconds: try int("body-slow-seconds", 60, 1...86_400))
+        let headMinutes = try int("audit-head-log-minutes", 60, 0...525_600)
+        config.auditHeadLogInterval = headMinutes == 0 ? nil : .seconds(headMinutes * 60)
         return config
+    }
+}
+
+/// How long a connection may take to send its request header, sit idle, or trickle a body.
+public struct ConnectionLimits: Sendable, Hashable {
+    /// A request header must be complete this long after its first byte (`header-timeout-seconds`).
+    public var headerTimeout: Duration
+    /// A connection without a request in flight is closed after this long (`idle-timeout-seconds`).
+    public var idleTimeout: Duration
+    /// A request body averaging fewer bytes per second than this (`body-min-bytes-per-second`) ...
+    public var bodyMinBytesPerSecond: Int
+    /// ... over this many seconds, while the server waits for it, is cut off (`body-slow-seconds`).
+    public var bodySlowSeconds: Int
+    /// How often connections are checked (shortened by tests together with the limits).
+    public var checkInterval: Duration
+
+    public init(headerTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60),
+                bodyMinBytesPerSecond: Int = 1024, bodySlowSeconds: Int = 60, checkInterval: Duration = .seconds(1)) {
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+        self.bodyMinBytesPerSecond = bodyMinBytesPerSecond
+        self.bodySlowSeconds = bodySlowSeconds
+        self.checkInterval = checkInterval
+    }
+
+    var guardConfiguration: ConnectionGuard.Configuration {
+        ConnectionGuard.Configuration(headerTimeout: Self.amount(headerTimeout), idleTimeout: Self.amount(idleTimeout),
+                                      bodyMinBytesPerSecond: bodyMinBytesPerSecond, bodySlowSeconds: bodySlowSeconds,
+                                      tick: Self.amount(checkInterval))
+    }
+
+    static func amount(_ d: Duration) -> TimeAmount {
+        .nanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
     }
 }

@@ -10,9 +10,9 @@ struct AccessRoutes {
     var service: LayerService { routes.service }
     var access: AccessControl { service.access }
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/access/explain") { request, _ in
-            let caller = try require(request, .review, or: .administer)
+    func register(on router: Router<ServerContext>) {
+        router.get("/access/explain") { request, context in
+            let caller = try require(request, context, .review, or: .administer)
             let q = request.uri.queryParameters
             guard let user = q["user"].map(String.init), let layer = q["layer"].map(String.init) else {
                 throw Problem.badRequest("give user and layer, e.g. /access/explain?user=u&layer=hydrants[&at=2026-12-01T12:00:00Z]")
@@ -21,16 +21,16 @@ struct AccessRoutes {
             _ = caller
             return try routes.json(Explanation.make(access.policy, user: user, layer: layer, at: at))
         }
-        router.get("/access/rules") { request, _ in
-            _ = try require(request, .review, or: .administer)
+        router.get("/access/rules") { request, context in
+            _ = try require(request, context, .review, or: .administer)
             return try routes.json(Rule.all.map { ["id": $0.id, "text": $0.text] })
         }
-        router.get("/access/versions") { request, _ in
-            _ = try require(request, .review, or: .administer)
+        router.get("/access/versions") { request, context in
+            _ = try require(request, context, .review, or: .administer)
             return try routes.json(try await BlockingWork.run { [access] in try access.store.versions() })
         }
-        router.get("/access/matrix") { request, _ in
-            _ = try require(request, .review, or: .administer)
+        router.get("/access/matrix") { request, context in
+            _ = try require(request, context, .review, or: .administer)
             let q = request.uri.queryParameters
             let version = try await policy(q["policy"].map(String.init))
             let matrix = PermissionMatrix(version, at: try time(q["at"].map(String.init)))
@@ -40,8 +40,8 @@ struct AccessRoutes {
             }
             return try routes.json(matrix)
         }
-        router.get("/access/matrix/diff") { request, _ in
-            _ = try require(request, .review, or: .administer)
+        router.get("/access/matrix/diff") { request, context in
+            _ = try require(request, context, .review, or: .administer)
             let q = request.uri.queryParameters
             guard let from = q["from"].map(String.init) else { throw Problem.badRequest("give from=<policy hash> (and to=<policy hash>, default current)") }
             let at = try time(q["at"].map(String.init))
@@ -50,8 +50,8 @@ struct AccessRoutes {
             return try routes.json(["from": AnyEncodable(before.policyHash), "to": AnyEncodable(after.policyHash),
                                     "changes": AnyEncodable(after.diff(from: before))])
         }
-        router.get("/audit") { request, _ in
-            _ = try require(request, .review)
+        router.get("/audit") { request, context in
+            _ = try require(request, context, .review)
             let q = request.uri.queryParameters
             // Pending read records first, so the reviewer sees everything up to now.
             try await access.recorder.flush()
@@ -59,16 +59,27 @@ struct AccessRoutes {
                 guard let v = AuditEvent.Kind(rawValue: String(k)) else { throw Problem.badRequest("kind is read, denial, authentication or change") }
                 return v
             }
-            let limit = min(Int(q["limit"].map(String.init) ?? "") ?? 1000, 10_000)
+            let limit = try count(q["limit"].map(String.init), "limit", default: 100, max: AuditLog.maximumPage)
+            let after = try q["after"].map { raw -> Int64 in
+                guard let v = Int64(raw), v >= 0 else { throw Problem.badRequest("after must be the next cursor of an earlier page (a whole number), got \"\(raw)\"") }
+                return v
+            }
             let from = try q["from"].map { try time(String($0)) }, to = try q["to"].map { try time(String($0)) }
             let layer = q["layer"].map(String.init), org = q["organisation"].map(String.init)
-            let records = try await service.store.read { db in
-                try AuditLog.query(db, layer: layer, organisation: org, kind: kind, from: from, to: to, limit: limit)
+            let page = try await service.store.read { db in
+                try AuditLog.page(db, layer: layer, organisation: org, kind: kind, from: from, to: to, after: after, limit: limit)
             }
-            return try routes.json(records)
+            var links: [Link] = []
+            if let next = page.next {
+                var items = URLComponents()
+                items.queryItems = request.uri.queryParameters.filter { $0.key != "after" }.map { URLQueryItem(name: String($0.key), value: String($0.value)) }
+                    + [URLQueryItem(name: "after", value: String(next))]
+                links.append(Link(href: "\(routes.documents(request).base)/audit?\(items.percentEncodedQuery ?? "")", rel: "next", type: "application/json", title: "Next page"))
+            }
+            return try routes.json(["records": AnyEncodable(page.records), "next": AnyEncodable(page.next), "links": AnyEncodable(links)])
         }
-        router.get("/audit/verify") { request, _ in
-            _ = try require(request, .review)
+        router.get("/audit/verify") { request, context in
+            _ = try require(request, context, .review)
             try await access.recorder.flush()
             return try routes.json(try await service.store.read { db in try AuditLog.verify(db) })
         }
@@ -76,14 +87,21 @@ struct AccessRoutes {
 
     /// The caller, when the policy allows one of the actions on the system; 401 without
     /// credentials, 403 (audited) otherwise.
-    func require(_ request: Request, _ action: Action, or other: Action? = nil) throws -> Principal {
-        let caller = try routes.principal(request)
+    func require(_ request: Request, _ context: ServerContext, _ action: Action, or other: Action? = nil) throws -> Principal {
+        let caller = try routes.principal(request, context)
         let now = service.clock()
         let d = access.decide(caller, action, .system, at: now)
         if d.allowed { return caller }
         if let other, access.decide(caller, other, .system, at: now).allowed { return caller }
         access.audit(denied: d, principal: caller, action: action, resource: .system, at: now)
         throw Problem.forbidden(d.reasons.last ?? "not allowed")
+    }
+
+    /// A positive count parameter, at most `max`.
+    func count(_ text: String?, _ name: String, default value: Int, max: Int) throws -> Int {
+        guard let text else { return value }
+        guard let n = Int(text), (1...max).contains(n) else { throw Problem.badRequest("\(name) must be a whole number 1-\(max), got \"\(text)\"") }
+        return n
     }
 
     func time(_ text: String?) throws -> Date {

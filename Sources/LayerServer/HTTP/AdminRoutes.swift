@@ -10,14 +10,14 @@ struct AdminRoutes {
     var access: AccessControl { service.access }
     var reviews: AccessRoutes { AccessRoutes(routes: routes) }
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/admin/policy") { request, _ in
-            _ = try reviews.require(request, .administer)
+    func register(on router: Router<ServerContext>) {
+        router.get("/admin/policy") { request, context in
+            _ = try reviews.require(request, context, .administer)
             let v = access.policy
             return try routes.json(["hash": AnyEncodable(v.hash), "policy": AnyEncodable(v.policy)])
         }
         router.put("/admin/organisations/:id") { request, context in
-            let actor = try admin(request)
+            let actor = try admin(request, context)
             var o = try await body(Organisation.self, request, context)
             o.id = try pathID(context)
             let org = Organisation(id: o.id, name: o.name, coreTask: o.coreTask, profile: o.profile, audit: o.audit,
@@ -27,7 +27,7 @@ struct AdminRoutes {
             return try await changed()
         }
         router.put("/admin/users/:id") { request, context in
-            let actor = try admin(request)
+            let actor = try admin(request, context)
             let u = try await body(User.self, request, context)
             let user = User(id: try pathID(context), name: u.name, organisation: u.organisation, roles: u.roles)
             let now = service.clock()
@@ -35,7 +35,7 @@ struct AdminRoutes {
             return try await changed()
         }
         router.put("/admin/activities/:id") { request, context in
-            let actor = try admin(request)
+            let actor = try admin(request, context)
             let a = try await body(Activity.self, request, context)
             let activity = Activity(id: try pathID(context), name: a.name, kind: a.kind, regions: a.regions, area: a.area,
                                     start: a.start, end: a.end, attachments: a.attachments)
@@ -45,7 +45,7 @@ struct AdminRoutes {
         }
         for kind in [AccessStore.Kind.organisation, .user, .activity] {
             router.delete("/admin/\(kind.rawValue == "activity" ? "activities" : kind.rawValue + "s")/:id") { request, context in
-                let actor = try admin(request)
+                let actor = try admin(request, context)
                 let id = try pathID(context)
                 let now = service.clock()
                 _ = try await BlockingWork.run { [access] in try access.store.remove(kind, id, by: actor, at: now) }
@@ -54,12 +54,12 @@ struct AdminRoutes {
         }
         router.put("/admin/layers/:id/conditions") { request, context in
             let id = try pathID(context)
-            let actor = try conditionsActor(request, layer: id)
+            let actor = try conditionsActor(request, context, layer: id)
             let c = try await body(LayerConditions.self, request, context)
             // A layer administrator sets conditions for its own organisation's layers; handing a
             // layer to another owner takes an administrator.
             if c.owner != actor.organisation {
-                let caller = try routes.principal(request)
+                let caller = try routes.principal(request, context)
                 let now = service.clock()
                 let d = access.decide(caller, .administer, .system, at: now)
                 guard d.allowed else {
@@ -81,12 +81,12 @@ struct AdminRoutes {
             _ = try await BlockingWork.run { [access] in try access.store.put(conditions, by: actor, at: now) }
             return try await changed()
         }
-        router.get("/admin/tokens") { request, _ in
-            _ = try admin(request)
+        router.get("/admin/tokens") { request, context in
+            _ = try admin(request, context)
             return try routes.json(try await BlockingWork.run { [access] in try access.store.tokens() })
         }
         router.post("/admin/users/:id/tokens") { request, context in
-            let actor = try admin(request)
+            let actor = try admin(request, context)
             struct Body: Decodable { var label: String?; var days: Int? }
             let b = try await body(Body.self, request, context)
             let days = b.days ?? 30
@@ -103,7 +103,7 @@ struct AdminRoutes {
                                     "note": AnyEncodable("the token is shown once; the server keeps only its hash")], status: .created)
         }
         router.delete("/admin/tokens/:id") { request, context in
-            let actor = try admin(request)
+            let actor = try admin(request, context)
             let id = try pathID(context)
             let now = service.clock()
             try await BlockingWork.run { [access] in try access.store.revokeToken(id, by: actor, at: now) }
@@ -111,14 +111,21 @@ struct AdminRoutes {
         }
     }
 
-    func admin(_ request: Request) throws -> AccessActor {
-        let caller = try reviews.require(request, .administer)
+    func admin(_ request: Request, _ context: ServerContext) throws -> AccessActor {
+        let caller = try reviews.require(request, context, .administer)
         return AccessActor(subject: caller.subject.text, organisation: caller.organisation)
     }
 
-    func conditionsActor(_ request: Request, layer: String) throws -> AccessActor {
-        let caller = try routes.principal(request)
+    /// Who sets a layer's conditions. An administrator acts on any layer id (it sets the first
+    /// conditions; it reads no layer data). Anyone else meets the read decision first: a layer
+    /// it may not read does not exist for it (404, as an unknown id), and only then the
+    /// set-conditions decision (403 with the reason).
+    func conditionsActor(_ request: Request, _ context: ServerContext, layer: String) throws -> AccessActor {
+        let caller = try routes.principal(request, context)
         let now = service.clock()
+        if !access.decide(caller, .administer, .system, at: now).allowed {
+            _ = try routes.readable(caller, layer)
+        }
         let d = access.decide(caller, .setConditions, .layer(layer), at: now)
         guard d.allowed else {
             access.audit(denied: d, principal: caller, action: .setConditions, resource: .layer(layer), at: now)
@@ -127,13 +134,13 @@ struct AdminRoutes {
         return AccessActor(subject: caller.subject.text, organisation: caller.organisation)
     }
 
-    func pathID(_ context: BasicRequestContext) throws -> String {
+    func pathID(_ context: ServerContext) throws -> String {
         let id = context.parameters.get("id") ?? ""
         guard !id.isEmpty, id.count <= 64 else { throw Problem.badRequest("the id in the path must be 1-64 characters") }
         return id
     }
 
-    func body<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T {
+    func body<T: Decodable>(_ type: T.Type, _ request: Request, _ context: ServerContext) async throws -> T {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         do {
             return try AccessStore.apiDecoder().decode(T.self, from: Data(buffer.readableBytesView))

@@ -68,6 +68,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try problem.response(from: request, context: context)
         } catch let error as StoreError where error.code == .notFound {
             return try Problem.notFound(error.message).response(from: request, context: context)
+        } catch let error as StoreError where error.code == .forbidden {
+            return try Problem.forbidden(error.message).response(from: request, context: context)
         } catch let error as StoreError where error.code == .invalidRequest || error.code == .invalidInput || error.code == .sourceRead {
             // With its context: the file the problem is in.
             return try Problem(.unprocessableContent, "Unprocessable content", detail: error.description).response(from: request, context: context)

@@ -13,11 +13,11 @@ struct Routes {
     let transformers: TransformerPool
     let publicURL: String?
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ServerContext>) {
         router.get("/") { request, _ in try json(documents(request).landing()) }
         router.get("/conformance") { _, _ in try json(["conformsTo": Documents.conformance]) }
-        router.get("/collections") { request, _ in
-            let caller = try principal(request)
+        router.get("/collections") { request, context in
+            let caller = try principal(request, context)
             let visible = service.visibleLayers(caller)
             return try json(documents(request, visible.map(\.grant)).collections(visible.map { service.asSeen($0.layer, $0.grant) }))
         }
@@ -38,9 +38,9 @@ struct Routes {
             return try json(documents(request, [grant]).tileset(l, try tileMatrixSet(context)))
         }
         router.get("/collections/:layer/tiles/:tms/tilejson") { request, context in
-            let caller = try principal(request)
+            let caller = try principal(request, context)
             let id = context.parameters.get("layer") ?? ""
-            guard let (l, grant) = service.visibleLayer(id, caller) else { throw Problem.notFound("no layer \"\(id)\"") }
+            guard let (l, grant) = service.visibleLayer(id, caller) else { throw Self.unknownLayer(id) }
             // Map clients that cannot send headers get tile URLs signed for this caller's access.
             let signed = service.access.signedParameter(for: caller, layer: id, at: service.clock())
             let tms = try tileMatrixSet(context)
@@ -87,48 +87,83 @@ struct Routes {
 
     /// The authenticated caller. No credentials means anonymous, which is refused (401) unless
     /// the operator turned anonymous access on. Every refusal is audited.
-    func principal(_ request: Request) throws -> Principal {
+    func principal(_ request: Request, _ context: ServerContext) throws -> Principal {
         let now = service.clock()
         switch service.access.authenticate(authorization: request.headers[.authorization], at: now) {
         case .failure(let failure):
-            service.access.audit(failure, path: request.uri.path, at: now)
-            throw Problem.unauthorized(failure.reason)
+            throw refused(failure, request, context, at: now)
         case .success(let caller):
             if caller.via == .anonymous, !service.access.configuration.anonymousAccess {
                 let failure = AuthenticationFailure(claimed: "anonymous", reason: "no credentials: send Authorization: Bearer <token>")
-                service.access.audit(failure, path: request.uri.path, at: now)
-                throw Problem.unauthorized(failure.reason)
+                throw refused(failure, request, context, at: now)
             }
             return caller
         }
     }
 
     /// The caller of a tile request: a signed URL's `access` parameter, or the usual credentials.
-    func tilePrincipal(_ request: Request, layer: String) throws -> Principal {
+    func tilePrincipal(_ request: Request, _ context: ServerContext, layer: String) throws -> Principal {
         // Parse the query only when there is one: this runs on every tile request.
         guard request.uri.string.utf8.contains(UInt8(ascii: "?")), let signed = request.uri.queryParameters["access"] else {
-            return try principal(request)
+            return try principal(request, context)
         }
         let now = service.clock()
         switch service.access.authenticate(signed: String(signed), layer: layer, at: now) {
         case .failure(let failure):
-            service.access.audit(failure, path: request.uri.path, at: now)
-            throw Problem.unauthorized(failure.reason)
+            throw refused(failure, request, context, at: now)
         case .success(let caller):
             return caller
         }
     }
 
+    /// The answer to refused credentials: 401, or 429 with Retry-After once the caller's address
+    /// has sent more than `refusals-per-minute` refused credentials this minute. Audited either
+    /// way, merged per address and reason (a stranger cannot grow the log with its requests).
+    func refused(_ failure: AuthenticationFailure, _ request: Request, _ context: ServerContext, at now: Date) -> Problem {
+        let access = service.access
+        let address = context.clientAddress
+        if let wait = access.refusals.refuse(address, at: now) {
+            let limit = access.refusals.perMinute
+            access.audit(AuthenticationFailure(claimed: failure.claimed, reason: "rate limited",
+                                               audit: "rate limited: more than \(limit) refused credentials in a minute"),
+                         address: address, path: request.uri.path, at: now)
+            var p = Problem(.tooManyRequests, "Too many requests",
+                            detail: "more than \(limit) refused credentials from your address in a minute; try again in \(wait) s with a valid token")
+            p.headers[.retryAfter] = String(wait)
+            return p
+        }
+        access.audit(failure, address: address, path: request.uri.path, at: now)
+        return Problem.unauthorized(failure.reason)
+    }
+
     /// A layer as the caller may see it (hidden attributes gone, extents cut to its area) with
     /// the caller's grant, or 404.
-    func layer(_ context: BasicRequestContext, _ request: Request) throws -> (Layer, LayerGrant) {
-        let caller = try principal(request)
+    func layer(_ context: ServerContext, _ request: Request) throws -> (Layer, LayerGrant) {
+        let caller = try principal(request, context)
         let id = context.parameters.get("layer") ?? ""
-        guard let (l, grant) = service.visibleLayer(id, caller) else { throw Problem.notFound("no layer \"\(id)\"") }
+        guard let (l, grant) = service.visibleLayer(id, caller) else { throw Self.unknownLayer(id) }
         return (service.asSeen(l, grant), grant)
     }
 
-    func tileMatrixSet(_ context: BasicRequestContext) throws -> TileMatrixSet {
+    /// The one answer for a layer that does not exist for the caller: unknown, or hidden from it.
+    static func unknownLayer(_ id: String) -> Problem { Problem.notFound("no layer \"\(id)\"") }
+
+    /// The first decision of every route that takes a layer id and acts on more than its
+    /// published documents (versions, jobs, conditions): the caller's read grant, or the answer
+    /// of an unknown id. A layer exists for a caller when the caller may read it (its
+    /// conditions allow it; the layer may be published or only staged). The read, or the
+    /// denial of a layer that exists, is audited.
+    func readable(_ caller: Principal, _ id: String) throws -> LayerGrant {
+        let now = service.clock()
+        let grant = service.access.readGrant(caller, layer: id, at: now)
+        if service.catalogLayer(id) != nil || service.access.policy.policy.layers[id] != nil {
+            service.access.audit(read: grant, item: nil, at: now)
+        }
+        guard grant.decision.allowed else { throw Self.unknownLayer(id) }
+        return grant
+    }
+
+    func tileMatrixSet(_ context: ServerContext) throws -> TileMatrixSet {
         let id = context.parameters.get("tms") ?? ""
         guard let tms = TileMatrixSet.named(id) else {
             let known = TileMatrixSet.supported.map(\.id).joined(separator: ", ")
@@ -137,7 +172,7 @@ struct Routes {
         return tms
     }
 
-    func integer(_ context: BasicRequestContext, _ key: String, stripExtension: Bool = false) throws -> Int {
+    func integer(_ context: ServerContext, _ key: String, stripExtension: Bool = false) throws -> Int {
         var raw = Substring(context.parameters.get(key) ?? "")
         if stripExtension, let dot = raw.firstIndex(of: ".") {
             let ext = raw[raw.index(after: dot)...]
@@ -154,7 +189,7 @@ struct Routes {
 
     // MARK: Tiles
 
-    func tile(_ request: Request, _ context: BasicRequestContext, rowHasExtension: Bool = false) async throws -> Response {
+    func tile(_ request: Request, _ context: ServerContext, rowHasExtension: Bool = false) async throws -> Response {
         // Validate the tile address before anything else touches it.
         let tms = try tileMatrixSet(context)
         let z = try integer(context, "z")
@@ -167,10 +202,10 @@ struct Routes {
             throw Problem.badRequest("tile \(z)/\(row)/\(col) is outside \(tms.id) matrix \(z): rows and columns run 0-\(matrix.matrixHeight - 1)")
         }
         let layerID = context.parameters.get("layer") ?? ""
-        let caller = try tilePrincipal(request, layer: layerID)
+        let caller = try tilePrincipal(request, context, layer: layerID)
         let id = TileID(z: z, row: row, col: col)
         guard let (l, grant) = service.visibleLayer(layerID, caller, item: "\(tms.id)/\(z)/\(row)/\(col)") else {
-            throw Problem.notFound("no layer \"\(layerID)\"")
+            throw Self.unknownLayer(layerID)
         }
         let acceptsGzip = Self.acceptsGzip(request.headers[values: .acceptEncoding])
         // The gzip and identity forms are different representations: their strong ETags differ.

@@ -1,6 +1,7 @@
 import Foundation
 import GeoCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -13,7 +14,7 @@ public enum Server {
     public static func application(configuration: ServerConfiguration, service: LayerService,
                                    transformers: TransformerPool, logger: Logger,
                                    onListening: (@Sendable (Int) async -> Void)? = nil) throws -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: ServerContext.self)
         router.middlewares.add(ProblemMiddleware(logger: logger))
         let routes = Routes(service: service, transformers: transformers, publicURL: configuration.publicURL)
         routes.register(on: router)
@@ -22,12 +23,19 @@ public enum Server {
         let importer = LayerImporter(store: service.store, transformers: transformers, logger: logger)
         let uploads = try UploadService(store: service.store, layers: service, importer: importer, limits: configuration.uploads, logger: logger)
         UploadRoutes(routes: routes, uploads: uploads).register(on: router)
+        let guardConfiguration = configuration.connections.guardConfiguration
+        var services: [any Service] = [
+            CatalogPoller(service: service, interval: configuration.catalogPollInterval, logger: logger),
+            AuditFlusher(recorder: service.access.recorder, interval: configuration.auditFlushInterval, clock: service.clock),
+            UploadWorker(uploads: uploads),
+        ]
+        if let every = configuration.auditHeadLogInterval { services.append(AuditHeadLogger(access: service.access, interval: every)) }
         return Application(
             router: router,
+            // A guard per connection: header, idle and slow-body timeouts.
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionGuard(configuration: guardConfiguration)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "layerserver"),
-            services: [CatalogPoller(service: service, interval: configuration.catalogPollInterval, logger: logger),
-                       AuditFlusher(recorder: service.access.recorder, interval: configuration.auditFlushInterval),
-                       UploadWorker(uploads: uploads)],
+            services: services,
             onServerRunning: { channel in
                 await onListening?(channel.localAddress?.port ?? configuration.port)
             },

@@ -14,32 +14,31 @@ struct UploadRoutes {
     var service: LayerService { routes.service }
     var access: AccessControl { service.access }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ServerContext>) {
         router.post("/collections/:layer/versions") { request, context in
             try await upload(request, context)
         }
         router.get("/collections/:layer/versions") { request, context in
             let id = context.parameters.get("layer") ?? ""
-            _ = try manager(request, layer: id, action: "read the version history of")
+            let right = try versionRight(try routes.principal(request, context), id, .history)
             let history = try await BlockingWork.run { [uploads] in try uploads.store.history(id) }
-            guard !history.isEmpty else { throw Problem.notFound("no layer \"\(id)\"") }
-            return try routes.json(["layer": AnyEncodable(id), "versions": AnyEncodable(history)])
+            return try routes.json(["layer": AnyEncodable(id), "versions": AnyEncodable(history.map(right.view))])
         }
         router.post("/collections/:layer/versions/:version/publish") { request, context in
             let id = context.parameters.get("layer") ?? ""
             let v = try routes.integer(context, "version")
-            let change = try publisher(request, layer: id, action: "publish")
-            try await BlockingWork.run { [uploads] in _ = try uploads.store.publish(id, version: v, from: "staged", change: change) }
+            let right = try versionRight(try routes.principal(request, context), id, .publish)
+            try await BlockingWork.run { [uploads] in _ = try uploads.store.publish(id, version: v, from: "staged", change: right.change) }
             _ = try await BlockingWork.run { [access] in try access.refresh() }
             try await service.refreshCatalog()
-            return try await versionAnswer(id, v)
+            return try await versionAnswer(id, v, right)
         }
         router.post("/collections/:layer/versions/:version/discard") { request, context in
             let id = context.parameters.get("layer") ?? ""
             let v = try routes.integer(context, "version")
-            let change = try manager(request, layer: id, action: "discard a staged version of")
-            try await BlockingWork.run { [uploads] in try uploads.store.discard(id, version: v, change: change) }
-            return try await versionAnswer(id, v)
+            let right = try versionRight(try routes.principal(request, context), id, .discard)
+            try await BlockingWork.run { [uploads] in try uploads.store.discard(id, version: v, change: right.change) }
+            return try await versionAnswer(id, v, right)
         }
         router.post("/collections/:layer/rollback") { request, context in
             let id = context.parameters.get("layer") ?? ""
@@ -48,46 +47,45 @@ struct UploadRoutes {
                 guard let v = Int(raw), v > 0 else { throw Problem.badRequest("version must be a positive whole number, got \"\(raw)\"") }
                 target = v
             }
-            let change = try publisher(request, layer: id, action: "roll back")
-            let layer = try await BlockingWork.run { [uploads, target] in try uploads.store.rollback(layerID: id, to: target, change: change) }
+            let right = try versionRight(try routes.principal(request, context), id, .rollback)
+            let layer = try await BlockingWork.run { [uploads, target] in try uploads.store.rollback(layerID: id, to: target, change: right.change) }
             try await service.refreshCatalog()
-            return try await versionAnswer(id, layer.currentVersion)
+            return try await versionAnswer(id, layer.currentVersion, right)
         }
-        router.get("/jobs") { request, _ in
-            let caller = try routes.principal(request)
-            guard !caller.organisation.isEmpty else { return try routes.json(["jobs": [UploadJob]()]) }
+        router.get("/jobs") { request, context in
+            let caller = try routes.principal(request, context)
+            guard !caller.organisation.isEmpty else { return try routes.json(["jobs": [JobDocument]()]) }
             let organisation = caller.organisation
             let jobs = try await BlockingWork.run { [uploads] in try uploads.recentJobs(organisation: organisation) }
             let base = routes.documents(request).base
-            return try routes.json(["jobs": jobs.filter { mayFollow(caller, $0) }.map { JobDocument($0, base: base) }])
+            return try routes.json(["jobs": jobs.compactMap { job in jobView(caller, job).map { JobDocument(job, base: base, view: $0) } }])
         }
         router.get("/jobs/:id") { request, context in
-            let caller = try routes.principal(request)
+            let caller = try routes.principal(request, context)
             let id = context.parameters.get("id") ?? ""
-            guard let job = try await uploads.job(id), mayFollow(caller, job) else {
+            guard let job = try await uploads.job(id), let view = jobView(caller, job) else {
                 throw Problem.notFound("no job \"\(id)\"")
             }
-            return try routes.json(JobDocument(job, base: routes.documents(request).base))
+            return try routes.json(JobDocument(job, base: routes.documents(request).base, view: view))
         }
     }
 
     // MARK: Upload
 
-    func upload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let caller = try routes.principal(request)
+    func upload(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let caller = try routes.principal(request, context)
         let id = context.parameters.get("layer") ?? ""
         try Layer.validate(id: id)
         let now = service.clock()
+        // The read decision first: a layer the caller may not read does not exist for it.
+        let exists = service.catalogLayer(id) != nil || access.policy.policy.layers[id] != nil
+        if exists { _ = try routes.readable(caller, id) }
         let decision = access.decide(caller, .write, .layer(id), at: now)
-        // A layer in the store without conditions is readable by no one and belongs to no one
-        // who uploads: it does not exist for the caller (the policy alone would call it new).
-        if access.policy.policy.layers[id] == nil, service.catalogLayer(id) != nil {
-            access.audit(denied: decision, principal: caller, action: .write, resource: .layer(id), at: now)
-            throw Problem.notFound("no layer \"\(id)\"")
-        }
         guard decision.allowed else {
             access.audit(denied: decision, principal: caller, action: .write, resource: .layer(id), at: now)
-            throw refusal(caller, layer: id, decision: decision, action: "upload to")
+            // An id that does not exist for the caller, and that it may not create, answers as unknown.
+            guard exists else { throw Routes.unknownLayer(id) }
+            throw Problem.forbidden("you may not upload to \(id): \(decision.reasons.last ?? "no rule allows it")")
         }
         let q = request.uri.queryParameters
         var options = UploadOptions(fileExtension: "")
@@ -129,25 +127,51 @@ struct UploadRoutes {
         }
         options.fileExtension = ext
         let limit = uploads.limits.maxUploadBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+        let length = request.headers[.contentLength].flatMap { Int($0) }
+        if let length, length > limit {
             throw Problem(.contentTooLarge, "Content too large", detail: "the upload is \(length) bytes; at most \(limit) are accepted (upload-max-mb)")
+        }
+        do {
+            try uploads.checkDisk(adding: length ?? 0)
+        } catch let full as DiskReserve {
+            throw Self.insufficientStorage(full)
         }
 
         let actor = AccessActor(subject: caller.subject.text, organisation: caller.organisation)
-        let job = try await BlockingWork.run { [uploads, name, options] in try uploads.create(layer: id, actor: actor, fileName: name!, options: options) }
-        let received = Mutex(0)
+        let job: UploadJob
         do {
-            let counted = CountingBody(base: request.body, limit: limit) { n in
+            job = try await BlockingWork.run { [uploads, name, options] in try uploads.create(layer: id, actor: actor, fileName: name!, options: options) }
+        } catch let busy as UploadBusy {
+            var p = Problem(.tooManyRequests, "Too many requests", detail: "\(busy.detail); try again when one has finished")
+            p.headers[.retryAfter] = "10"
+            throw p
+        }
+        let received = Mutex(0)
+        // What stopped the body, as thrown inside it (the file writer wraps it in its own error).
+        let stopped = BodyStop()
+        do {
+            let counted = CountingBody(base: request.body, limit: limit, stopped: stopped) { n in
                 received.withLock { $0 = n }
                 uploads.setProgress(job.id, UploadJob.Progress(phase: "receiving", bytesReceived: n, featuresRead: 0))
+                // The disk may fill while the body streams (other uploads, imports): stop in time.
+                try uploads.checkDisk(adding: 0)
             }
             try await FileIO().writeFile(contents: counted, path: uploads.bodyFile(job.id, ext: ext).path, context: context)
-        } catch {
-            try? await BlockingWork.run { [uploads] in try uploads.fail(job.id, error) }
-            if let tooLarge = error as? UploadTooLarge {
-                throw Problem(.contentTooLarge, "Content too large", detail: "the upload passed \(tooLarge.limit) bytes, the most accepted (upload-max-mb)")
+            let got = received.withLock { $0 }
+            if let length, got != length {
+                throw StoreError(.invalidInput, "the upload ended after \(got) of its \(length) bytes; send the whole file", context: name)
             }
-            throw error
+        } catch {
+            let cause = stopped.error ?? error
+            try? await BlockingWork.run { [uploads] in try uploads.fail(job.id, cause) }
+            switch cause {
+            case let tooLarge as UploadTooLarge:
+                throw Problem(.contentTooLarge, "Content too large", detail: "the upload passed \(tooLarge.limit) bytes, the most accepted (upload-max-mb)")
+            case let full as DiskReserve:
+                throw Self.insufficientStorage(full)
+            default:
+                throw cause
+            }
         }
         try await uploads.received(job.id, bytes: received.withLock { $0 })
         let base = routes.documents(request).base
@@ -164,6 +188,11 @@ struct UploadRoutes {
         var response = try routes.json(JobDocument(fresh, base: base), status: .accepted)
         response.headers[.location] = "\(base)/jobs/\(job.id)"
         return response
+    }
+
+    /// 507: the upload would eat into the data disk's reserve.
+    static func insufficientStorage(_ full: DiskReserve) -> Problem {
+        Problem(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "Insufficient storage", detail: full.detail)
     }
 
     static func dispositionName(_ header: String?) -> String? {
@@ -191,81 +220,139 @@ struct UploadRoutes {
 
     // MARK: Decisions
 
-    /// The caller may publish or roll back: an information manager of the owner's region
-    /// (approve), or a writer of the owner that needs no approval.
-    func publisher(_ request: Request, layer id: String, action: String) throws -> VersionChange {
-        let caller = try routes.principal(request)
-        let now = service.clock()
-        let approve = access.decide(caller, .approve, .layer(id), at: now)
-        let write = access.decide(caller, .write, .layer(id), at: now)
-        let actor = AccessActor(subject: caller.subject.text, organisation: caller.organisation)
-        if approve.allowed { return VersionChange(actor: actor, rules: approve.rules, policyHash: approve.policyHash) }
-        if write.allowed, !write.requiresApproval { return VersionChange(actor: actor, rules: write.rules, policyHash: write.policyHash) }
-        access.audit(denied: approve, principal: caller, action: .approve, resource: .layer(id), at: now)
-        if write.allowed {
-            throw Problem.forbidden("\(write.reasons.last ?? "your versions need approval"): an information manager of the owner's region must \(action) \(id)")
-        }
-        throw refusal(caller, layer: id, decision: approve, action: action)
+    /// What a caller does with a layer's versions.
+    enum VersionAction: String {
+        case history = "read the version history of"
+        case publish = "publish a version of"
+        case discard = "discard a version of"
+        case rollback = "roll back"
     }
 
-    /// The caller may see the history and discard staged versions: a writer of the owner or an approver.
-    func manager(_ request: Request, layer id: String, action: String) throws -> VersionChange {
-        let caller = try routes.principal(request)
+    /// A caller's right over a layer's versions: as the owner's writer, or as an information
+    /// manager who approves the owner's (structureel) versions.
+    struct VersionRight {
+        /// The change, with the decision that allowed it; taken again in the store's transaction.
+        var change: VersionChange
+        /// The caller reads the layer only in part: no whole-layer counts, files or reports.
+        var limited: Bool
+
+        func view(_ entry: VersionHistoryEntry) -> VersionHistoryEntry { limited ? entry.limited() : entry }
+    }
+
+    /// The one order of decisions on a layer's versions. First the read decision: a caller that
+    /// may not read the layer gets the answer of an unknown id. Then: the owner's writers
+    /// (`write`) see the history, discard and roll back, and publish when their versions need
+    /// no approval; an information manager of the region of a structureel owner (`approve`)
+    /// sees the history, publishes and discards. Anything else is 403 with the reasons.
+    func versionRight(_ caller: Principal, _ id: String, _ action: VersionAction) throws -> VersionRight {
+        let grant = try routes.readable(caller, id)
         let now = service.clock()
-        let actor = AccessActor(subject: caller.subject.text, organisation: caller.organisation)
-        let approve = access.decide(caller, .approve, .layer(id), at: now)
         let write = access.decide(caller, .write, .layer(id), at: now)
-        // Writing an id without conditions is the right to create it; it shows nothing that exists.
-        for d in [approve, write] where d.allowed && access.policy.policy.layers[id] != nil {
-            return VersionChange(actor: actor, rules: d.rules, policyHash: d.policyHash)
+        let approve = access.decide(caller, .approve, .layer(id), at: now)
+        func right(_ d: Decision, _ act: Action, withoutApproval: Bool) -> VersionRight {
+            var change = VersionChange(actor: AccessActor(subject: caller.subject.text, organisation: caller.organisation),
+                                       rules: d.rules, policyHash: d.policyHash)
+            change.authority = Authority(subject: caller.subject, action: act, withoutApproval: withoutApproval, clock: service.clock)
+            // The owner's writers read their own layer everywhere; an approver may be limited.
+            return VersionRight(change: change, limited: act == .approve && grant.decision.filter != .everywhere)
+        }
+        switch action {
+        case .history, .discard:
+            if write.allowed { return right(write, .write, withoutApproval: false) }
+            if approve.allowed { return right(approve, .approve, withoutApproval: false) }
+        case .publish:
+            if write.allowed, !write.requiresApproval { return right(write, .write, withoutApproval: true) }
+            if approve.allowed { return right(approve, .approve, withoutApproval: false) }
+        case .rollback:
+            if write.allowed { return right(write, .write, withoutApproval: false) }
         }
         access.audit(denied: write, principal: caller, action: .write, resource: .layer(id), at: now)
-        throw refusal(caller, layer: id, decision: write, action: action)
+        if action == .publish, write.allowed {
+            access.audit(denied: approve, principal: caller, action: .approve, resource: .layer(id), at: now)
+            throw Problem.forbidden("\(write.reasons.last ?? "your versions need approval"): an information manager of the owner's region must publish \(id)")
+        }
+        var reasons = [write.reasons.last ?? "no rule allows it"]
+        if action != .rollback {
+            access.audit(denied: approve, principal: caller, action: .approve, resource: .layer(id), at: now)
+            reasons.append(approve.reasons.last ?? "no rule allows it")
+        }
+        throw Problem.forbidden("you may not \(action.rawValue) \(id): \(reasons.joined(separator: "; "))")
     }
 
-
-    /// A job is the uploader's, and its organisation's writers' of the layer, and its approvers':
-    /// reports carry schemas and values, so the decision function is asked, as for the layer.
-    func mayFollow(_ caller: Principal, _ job: UploadJob) -> Bool {
+    /// How much of a job the caller sees, or nil (the job does not exist for it). The uploader
+    /// sees its own job; then the read decision on the job's layer comes first; the owner's
+    /// writers see it whole, and the information managers who approve it (a structureel
+    /// partner's upload) see it whole or, when they read the layer only in part, without the
+    /// file's name, counts, report or error.
+    func jobView(_ caller: Principal, _ job: UploadJob) -> JobDocument.View? {
         let now = service.clock()
-        if caller.subject.text == job.subject, caller.organisation == job.organisation { return true }
-        if caller.organisation == job.organisation, access.decide(caller, .write, .layer(job.layer), at: now).allowed { return true }
-        return access.decide(caller, .approve, .layer(job.layer), at: now).allowed
+        if caller.subject.text == job.subject, caller.organisation == job.organisation { return .full }
+        let grant = access.readGrant(caller, layer: job.layer, at: now)
+        guard grant.decision.allowed else { return nil }
+        if caller.organisation == job.organisation, access.decide(caller, .write, .layer(job.layer), at: now).allowed { return .full }
+        guard job.options.requiresApproval, access.decide(caller, .approve, .layer(job.layer), at: now).allowed else { return nil }
+        return grant.decision.filter == .everywhere ? .full : .limited
     }
 
-    /// 404 when the caller may not see the layer (it does not exist for it), else 403 with the reason.
-    func refusal(_ caller: Principal, layer id: String, decision: Decision, action: String) -> Problem {
-        let exists = service.catalogLayer(id) != nil || access.policy.policy.layers[id] != nil
-        let readable = access.readGrant(caller, layer: id, at: service.clock()).decision.allowed
-        if exists && !readable { return Problem.notFound("no layer \"\(id)\"") }
-        return Problem.forbidden("you may not \(action) \(id): \(decision.reasons.last ?? "no rule allows it")")
-    }
-
-    func versionAnswer(_ id: String, _ v: Int) async throws -> Response {
+    func versionAnswer(_ id: String, _ v: Int, _ right: VersionRight) async throws -> Response {
         let history = try await BlockingWork.run { [uploads] in try uploads.store.history(id) }
         guard let entry = history.first(where: { $0.version == v }) else { throw Problem.notFound("layer \(id) has no version \(v)") }
-        return try routes.json(entry)
+        return try routes.json(right.view(entry))
     }
 }
 
 /// A job as `GET /jobs/{id}` shows it, with links.
 struct JobDocument: Encodable {
+    /// All of the job, or what a caller limited to part of the layer may see of it.
+    enum View { case full, limited }
+
+    /// A job without what describes the uploaded file as a whole.
+    struct Limited: Encodable {
+        var id: String
+        var layer: String
+        var state: UploadJob.State
+        var subject: String
+        var organisation: String
+        var createdAt: Date
+        var updatedAt: Date
+        var version: Int?
+    }
+
     var job: UploadJob
+    var view: View
     var links: [Link]
 
-    init(_ job: UploadJob, base: String) {
+    init(_ job: UploadJob, base: String, view: View = .full) {
         self.job = job
+        self.view = view
         links = [Link(href: "\(base)/jobs/\(job.id)", rel: "self", type: "application/json", title: "This job"),
                  Link(href: "\(base)/collections/\(job.layer)/versions", rel: "version-history", type: "application/json", title: "Versions of \(job.layer)")]
     }
 
     func encode(to encoder: any Encoder) throws {
-        try job.encode(to: encoder)
+        switch view {
+        case .full: try job.encode(to: encoder)
+        case .limited:
+            try Limited(id: job.id, layer: job.layer, state: job.state, subject: job.subject, organisation: job.organisation,
+                        createdAt: job.createdAt, updatedAt: job.updatedAt, version: job.version).encode(to: encoder)
+        }
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(links, forKey: .links)
     }
 
     enum Key: String, CodingKey { case links }
+}
+
+/// The first error that ended a request body, as thrown inside it: the file writer that
+/// consumes the body wraps it in an error of its own.
+final class BodyStop: Sendable {
+    private let first = Mutex<(any Error)?>(nil)
+
+    var error: (any Error)? { first.withLock { $0 } }
+
+    func record(_ error: any Error) {
+        first.withLock { if $0 == nil { $0 = error } }
+    }
 }
 
 /// The body passed the upload limit.
@@ -277,37 +364,50 @@ struct CountingBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
 
     let base: Base
     let limit: Int
-    let onProgress: @Sendable (Int) -> Void
+    /// Receives the error that ended the body, before it is thrown.
+    let stopped: BodyStop
+    let onProgress: @Sendable (Int) throws -> Void
 
-    init(base: Base, limit: Int, onProgress: @escaping @Sendable (Int) -> Void) {
+    init(base: Base, limit: Int, stopped: BodyStop, onProgress: @escaping @Sendable (Int) throws -> Void) {
         self.base = base
         self.limit = limit
+        self.stopped = stopped
         self.onProgress = onProgress
     }
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var inner: Base.AsyncIterator
         let limit: Int
-        let onProgress: @Sendable (Int) -> Void
+        let stopped: BodyStop
+        let onProgress: @Sendable (Int) throws -> Void
         var count = 0
         var reported = 0
 
         mutating func next() async throws -> ByteBuffer? {
+            do {
+                return try await step()
+            } catch {
+                stopped.record(error)
+                throw error
+            }
+        }
+
+        mutating func step() async throws -> ByteBuffer? {
             guard let buffer = try await inner.next() else {
-                onProgress(count)
+                try onProgress(count)
                 return nil
             }
             count += buffer.readableBytes
             guard count <= limit else { throw UploadTooLarge(limit: limit) }
             if count - reported >= 1 << 20 {
                 reported = count
-                onProgress(count)
+                try onProgress(count)
             }
             return buffer
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(inner: base.makeAsyncIterator(), limit: limit, onProgress: onProgress)
+        AsyncIterator(inner: base.makeAsyncIterator(), limit: limit, stopped: stopped, onProgress: onProgress)
     }
 }

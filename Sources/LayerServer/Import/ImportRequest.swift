@@ -35,6 +35,8 @@ public struct ImportRequest: Sendable {
     public var limits: ImportLimits?
     /// The upload job this import belongs to.
     public var jobID: String?
+    /// The uploader's write decision, taken again in the stage or publish transaction; nil for the local operator.
+    public var authority: Authority?
     /// Called once the file has been read and the version written, before it is staged or
     /// published: an upload's files can go.
     public var onWritten: (@Sendable () -> Void)?

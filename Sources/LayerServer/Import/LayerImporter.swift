@@ -79,6 +79,11 @@ public final class LayerImporter: Sendable {
             var change = VersionChange(actor: request.actor, rules: request.grantedBy?.rules, policyHash: request.grantedBy?.policyHash,
                                        job: request.jobID)
             change.uploaderOrganisation = request.jobID == nil ? nil : request.actor.organisation
+            change.authority = request.authority.map { a in
+                var a = a
+                a.withoutApproval = !request.stage
+                return a
+            }
             if request.stage {
                 try store.stage(request.layerID, version: written.report.version, meta: meta, change: change)
                 written.report.state = "staged"

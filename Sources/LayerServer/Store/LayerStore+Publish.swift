@@ -23,6 +23,9 @@ public struct VersionChange: Sendable {
     /// The organisation that uploaded the version, when it came over HTTP: it must own the layer
     /// when the version is staged or published (checked in that transaction).
     public var uploaderOrganisation: String?
+    /// The decision that allowed the change, taken again inside its transaction against the
+    /// policy stored there; nil for the local operator (the CLI), who acts on any layer.
+    public var authority: Authority?
 
     public init(actor: AccessActor, rules: [String]? = nil, policyHash: String? = nil, job: String? = nil) {
         self.actor = actor
@@ -40,6 +43,27 @@ public struct VersionChange: Sendable {
     }
 }
 
+/// Who acts on a layer's versions over HTTP, and by which right: checked again inside the
+/// transaction that makes the change, so that a policy change between the request's decision
+/// and the commit cannot let a write through.
+public struct Authority: Sendable {
+    /// The caller.
+    public var subject: Subject
+    /// `.write` (the owner's writers) or `.approve` (an information manager of the owner's region).
+    public var action: Action
+    /// The write must not need approval (publishing and rolling back a kern partner's versions).
+    public var withoutApproval: Bool
+    /// The service clock: decisions depend on time (audits lapse, attachments end).
+    public var clock: @Sendable () -> Date
+
+    public init(subject: Subject, action: Action, withoutApproval: Bool, clock: @escaping @Sendable () -> Date) {
+        self.subject = subject
+        self.action = action
+        self.withoutApproval = withoutApproval
+        self.clock = clock
+    }
+}
+
 /// One entry of a layer's version history.
 public struct VersionHistoryEntry: Codable, Sendable {
     public var version: Int
@@ -54,10 +78,23 @@ public struct VersionHistoryEntry: Codable, Sendable {
     public var publishedAt: Date?
     public var publishedBy: String?
     public var checksum: String
-    public var featureCount: Int
-    public var rejectedCount: Int
-    public var sourceFile: String
+    /// Whole-layer figures: left out for a caller who reads the layer only in part.
+    public var featureCount: Int?
+    public var rejectedCount: Int?
+    public var sourceFile: String?
     public var report: ImportReport?
+
+    /// The entry as a caller limited to part of the layer (a spatial filter) may see it: no
+    /// feature counts, source file or validation report, which describe the whole layer (as
+    /// the layer documents leave them out).
+    public func limited() -> VersionHistoryEntry {
+        var e = self
+        e.featureCount = nil
+        e.rejectedCount = nil
+        e.sourceFile = nil
+        e.report = nil
+        return e
+    }
 }
 
 extension LayerStore {
@@ -88,6 +125,7 @@ extension LayerStore {
                     throw StoreError(.invalidRequest, "version \(version) of \(layerID) is no longer \(state); it was not published")
                 }
                 try Self.checkOwner(layerID, version: version, change: change, in: db)
+                try Self.checkAuthority(layerID, change: change, in: db)
                 let stamp = Self.timestamp(now)
                 try db.execute(sql: """
                     INSERT INTO ls_layer (id, title, owner, sensitivity, min_zoom, max_zoom, current_version, created_at, updated_at)
@@ -121,6 +159,7 @@ extension LayerStore {
                     throw StoreError(.database, "version \(version) of \(layerID) is no longer pending; it was not staged")
                 }
                 try Self.checkOwner(layerID, version: version, change: change, in: db)
+                try Self.checkAuthority(layerID, change: change, in: db)
                 try Self.finishJob(change, state: "staged", version: version, in: db)
                 // A new layer's owner is known from now on: its approvers can be found, and no
                 // other organisation can claim the id.
@@ -139,6 +178,7 @@ extension LayerStore {
                 try db.execute(sql: "UPDATE ls_layer_version SET state = 'discarded' WHERE layer_id = ? AND version = ? AND state = 'staged'",
                                arguments: [layerID, version])
                 guard db.changesCount == 1 else { throw StoreError(.invalidRequest, "version \(version) of \(layerID) is not staged") }
+                try Self.checkAuthority(layerID, change: change, in: db)
                 try GeoPackageSchema.dropVersionTables(VersionTables(layerID: layerID, version: version), in: db)
                 try change.audit("discard", layer: layerID, detail: "discarded staged \(layerID) v\(version)", in: db)
             }
@@ -189,6 +229,29 @@ extension LayerStore {
         }
         if policyOwner == nil, catalogOwner != nil {
             throw StoreError(.invalidRequest, "layer \(layerID) has no access conditions; an administrator must set them before versions are published")
+        }
+    }
+
+    /// Takes the change's decision again against the policy in this transaction: the read
+    /// decision first (a layer the actor may not read does not exist for it), then the write or
+    /// approve decision. The local operator (no authority) passes.
+    static func checkAuthority(_ layerID: String, change: VersionChange, in db: Database) throws {
+        guard let authority = change.authority else { return }
+        let policy = PolicyVersion(try AccessStore.loadPolicy(db))
+        let now = authority.clock()
+        let inCatalog = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ls_layer WHERE id = ?)", arguments: [layerID]) ?? false
+        // A new layer's first version has no conditions yet: only the write decision applies.
+        if inCatalog || policy.policy.layers[layerID] != nil {
+            guard policy.decide(authority.subject, .read, .layer(layerID), at: now).allowed else {
+                throw StoreError(.notFound, "no layer \"\(layerID)\"")
+            }
+        }
+        let d = policy.decide(authority.subject, authority.action, .layer(layerID), at: now)
+        guard d.allowed else {
+            throw StoreError(.forbidden, "the right to change \(layerID) ended: \(d.reasons.last ?? "no rule allows it"); nothing was changed")
+        }
+        if authority.withoutApproval, d.requiresApproval {
+            throw StoreError(.forbidden, "versions of \(layerID) by \(authority.subject.text) need an information manager's approval; nothing was changed")
         }
     }
 

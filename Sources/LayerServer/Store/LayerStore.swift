@@ -210,6 +210,7 @@ public final class LayerStore: Sendable {
                 guard let layer = try Self.loadLayers(db).first(where: { $0.id == layerID }) else {
                     throw StoreError(.notFound, "no layer \"\(layerID)\"")
                 }
+                try Self.checkAuthority(layerID, change: change, in: db)
                 let target: Int
                 if let version {
                     guard layer.versions.contains(where: { $0.number == version }) else {

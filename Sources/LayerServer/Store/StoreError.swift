@@ -6,6 +6,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case invalidRequest
         /// No such layer or version.
         case notFound
+        /// The caller may see the layer but not do this to it (any more).
+        case forbidden
         /// The file cannot be imported as it is (no CRS, no features, wrong types).
         case invalidInput
         /// Reading the source file failed.

@@ -19,6 +19,8 @@ public final class UploadService: Sendable {
     public let limits: UploadLimits
     let logger: Logger
     let progress = Mutex<[String: UploadJob.Progress]>([:])
+    /// Uploads in progress on this server (job id to organisation), from the first byte until the job ends.
+    let slots = Mutex<[String: String]>([:])
     /// This process's name in the upload area and in its job rows.
     let instance: String
     private let instanceLock: ImportLock
@@ -97,9 +99,21 @@ public final class UploadService: Sendable {
 
     // MARK: Jobs
 
-    /// Records a new job in state receiving and makes its directory.
+    /// Records a new job in state receiving and makes its directory. The job holds one of the
+    /// organisation's and the server's upload slots until it ends.
+    /// - Throws: ``UploadBusy`` when the organisation or the server has as many uploads in progress as allowed.
     public func create(layer: String, actor: AccessActor, fileName: String, options: UploadOptions) throws -> UploadJob {
         let id = Self.newID()
+        try takeSlot(id, organisation: actor.organisation)
+        do {
+            return try createJob(id, layer: layer, actor: actor, fileName: fileName, options: options)
+        } catch {
+            releaseSlot(id)
+            throw error
+        }
+    }
+
+    private func createJob(_ id: String, layer: String, actor: AccessActor, fileName: String, options: UploadOptions) throws -> UploadJob {
         let now = LayerStore.timestamp(Date())
         try store.withDatabaseError("recording upload job") {
             try store.pool.write { db in
@@ -178,6 +192,8 @@ public final class UploadService: Sendable {
             message = "the server could not store the version; the layer is unchanged. Try again later"
         case let e as StoreError: message = e.description
         case let p as Problem: message = p.detail
+        case let full as DiskReserve: message = full.detail + "; the layer is unchanged"
+        case let slow as ConnectionGuard.SlowBody: message = slow.description + "; the layer is unchanged, send the file again"
         default:
             logger.error("upload job \(id) failed", metadata: ["error": "\(error)"])
             message = "the upload failed on the server (\(type(of: error))); the layer is unchanged"
@@ -331,6 +347,7 @@ public final class UploadService: Sendable {
         r.displayName = job.file
         r.limits = limits.importLimits
         r.jobID = job.id
+        r.authority = Authority(subject: .user(job.subject), action: .write, withoutApproval: !r.stage, clock: layers.clock)
         return r
     }
 
@@ -352,6 +369,46 @@ public final class UploadService: Sendable {
     func cleanUp(_ id: String) {
         progress.withLock { _ = $0.removeValue(forKey: id) }
         try? FileManager.default.removeItem(at: jobDirectory(id))
+        releaseSlot(id)
+    }
+
+    // MARK: Limits
+
+    func takeSlot(_ id: String, organisation: String) throws {
+        try slots.withLock { s in
+            if s.count >= limits.maxConcurrentTotal {
+                throw UploadBusy(detail: "the server has \(s.count) uploads in progress, the most it takes at once (upload-concurrent-total)")
+            }
+            let own = s.values.filter { $0 == organisation }.count
+            if own >= limits.maxConcurrentPerOrganisation {
+                throw UploadBusy(detail: "\(organisation) has \(own) uploads in progress, the most one organisation may have at once (upload-concurrent-per-organisation)")
+            }
+            s[id] = organisation
+        }
+    }
+
+    func releaseSlot(_ id: String) {
+        slots.withLock { _ = $0.removeValue(forKey: id) }
+    }
+
+    /// Uploads in progress on this server.
+    public var uploadsInProgress: Int { slots.withLock { $0.count } }
+
+    /// Free bytes on the data directory's file system, or nil when it cannot be told.
+    func freeBytes() -> Int? {
+        var st = statvfs()
+        guard statvfs(store.configuration.dataDirectory.path, &st) == 0 else { return nil }
+        return Int(st.f_bavail) * Int(st.f_frsize)
+    }
+
+    /// Refuses an upload of `bytes` more when it would leave less than the disk reserve free.
+    /// - Throws: ``DiskReserve``.
+    func checkDisk(adding bytes: Int) throws {
+        guard limits.diskReserveBytes > 0, let free = freeBytes() else { return }
+        if free - bytes < limits.diskReserveBytes {
+            throw DiskReserve(detail: "the server keeps \(limits.diskReserveBytes >> 20) MB free on its data disk and has \(max(0, free) >> 20) MB; "
+                              + (bytes > 0 ? "an upload of \(bytes) bytes would leave less. " : "") + "Try again later, or ask the operator for room")
+        }
     }
 
     static func newID(prefix: String = "job-") -> String {
@@ -359,6 +416,18 @@ public final class UploadService: Sendable {
         let bytes = (0..<12).map { _ in UInt8.random(in: 0...255, using: &g) }
         return prefix + LayerService.hex(bytes)
     }
+}
+
+/// An upload refused because too many are in progress (429 with Retry-After).
+public struct UploadBusy: Error, CustomStringConvertible {
+    public var detail: String
+    public var description: String { detail }
+}
+
+/// An upload refused or cut off to keep the data disk's reserve free (507).
+public struct DiskReserve: Error, CustomStringConvertible {
+    public var detail: String
+    public var description: String { detail }
 }
 
 /// Runs the upload worker for the application's lifetime.
