@@ -79,6 +79,44 @@ import Testing
         }
     }
 
+    @Test func informationManagersApproveStructureelPartnersOnly() {
+        let region = World.organisation("region", .kern, .certified)
+        let manager = User(id: "im", name: "IM", organisation: "region", roles: [.informationManager(region: "VR09")])
+        for (profile, approves) in [(Profile.structureel, true), (.kern, false)] {
+            let partner = World.organisation("partner", profile, .certified)
+            let writer = User(id: "w", name: "W", organisation: "partner", roles: [.editor])
+            let p = PolicyVersion(Policy(organisations: [partner, region], users: [manager, writer],
+                                         layers: [LayerConditions(layer: "l", owner: "partner", sensitivity: .restricted)]))
+            let d = p.decide(.user("im"), .approve, .layer("l"), at: World.now)
+            #expect(d.allowed == approves, "\(profile): \(d.reasons)")
+            #expect(d.rules.contains("approve-structureel"))
+            // The kern partner's own writers publish without approval; the structureel partner's need it.
+            let w = p.decide(.user("w"), .write, .layer("l"), at: World.now)
+            #expect(w.allowed && w.requiresApproval == (profile == .structureel))
+        }
+    }
+
+    @Test func partnersOutsideTheOwnersRegionsDoNotSeeClippedLayers() {
+        let owner = World.organisation("owner", .kern, .certified, reach: .supraRegional, regions: ["VR04", "VR05", "VR09"])
+        let inside = World.organisation("inside", .structureel, .certified, regions: ["VR09", "VR16"])
+        let outside = World.organisation("outside", .structureel, .certified, regions: ["VR10", "VR11"])
+        let national = World.organisation("national", .kern, .certified, reach: .national)
+        let users = ["inside", "outside", "national"].map { User(id: $0, name: $0, organisation: $0, roles: [.viewer]) }
+        let clipped = LayerConditions(layer: "clipped", owner: "owner", sensitivity: .restricted)
+        let unclipped = LayerConditions(layer: "unclipped", owner: "owner", sensitivity: .restricted, clipToRegions: false)
+        let p = PolicyVersion(Policy(organisations: [owner, inside, outside, national], users: users, layers: [clipped, unclipped]))
+        let a = p.decide(.user("inside"), .read, .layer("clipped"), at: World.now)
+        #expect(a.allowed && a.filter == .within(regions: ["VR09", "VR16"], areas: []))
+        let b = p.decide(.user("outside"), .read, .layer("clipped"), at: World.now)
+        #expect(!b.allowed && b.rules.last == "regions-disjoint" && b.filter == .nowhere, "\(b.reasons)")
+        #expect(p.decide(.user("outside"), .read, .layer("unclipped"), at: World.now).allowed)
+        #expect(p.decide(.user("national"), .read, .layer("clipped"), at: World.now).filter == .everywhere)
+        // A national owner's clipped layer lies anywhere: every region reads its own part.
+        var nationalOwned = p.policy
+        nationalOwned.layers["clipped"]?.owner = "national"
+        #expect(PolicyVersion(nationalOwned).decide(.user("outside"), .read, .layer("clipped"), at: World.now).allowed)
+    }
+
     @Test func ownerReadsEverywhereAndUnlistedLayersAreDenied() {
         let user = User(id: "u", name: "U", organisation: "owner", roles: [.viewer])
         let p = PolicyVersion(Policy(organisations: [World.owner], users: [user], layers: [World.layer(.confidential)]))

@@ -250,6 +250,61 @@ struct AccessServiceTests {
         }
     }
 
+    @Test("a head hash noted earlier finds records cut off the end, which the chain alone cannot")
+    func auditTruncatedTail() async throws {
+        let t = try TempStore()
+        let access = AccessStore(store: t.store)
+        try await access.append((1...10).map { i in
+            AuditEvent(time: Self.now, kind: .denial, subject: "s\(i)", organisation: "o", action: "read", resource: "layer:x",
+                       decision: "deny", rules: ["deny-default"], policyHash: "h", detail: "d\(i)")
+        })
+        let head = try access.auditHead()
+        let verifiedHead = try access.verifyAudit().head
+        #expect(head.seq == 10 && head.hash == verifiedHead)
+        #expect(try access.verifyAudit(expectHead: head.hash).intact)
+        try await t.store.pool.write { db in
+            try db.execute(sql: "DROP TRIGGER ls_audit_no_delete")
+            try db.execute(sql: "DELETE FROM ls_audit WHERE seq >= 8")
+        }
+        // The shorter chain is valid on its own ...
+        #expect(try access.verifyAudit().intact)
+        // ... but not against the head noted before.
+        let checked = try access.verifyAudit(expectHead: head.hash)
+        #expect(!checked.intact && checked.firstBad == 8 && checked.problem?.contains("cut off") == true, "\(checked)")
+    }
+
+    @Test("refused credentials: one record per address and reason per interval, a bounded number of short items, every attempt counted")
+    func refusalRecords() async throws {
+        let t = try TempStore()
+        let recorder = AuditRecorder(store: AccessStore(store: t.store), refusalInterval: .seconds(60))
+        let path = "/collections/" + String(repeating: "x", count: 60_000)
+        for i in 0..<5000 {
+            recorder.recordRefusal(address: i % 2 == 0 ? "10.0.0.1" : "10.0.0.2", reason: "invalid token (unknown id)",
+                                   claimed: String(format: "%012x", i), path: path, policyHash: "h", at: Self.now + Double(i) / 1000)
+        }
+        // Too young to be written by the periodic flush; written by a forced one.
+        try await recorder.flush(now: Self.now + 10)
+        #expect(try t.store.readSync { db in try AuditLog.query(db) }.isEmpty)
+        try await recorder.flush(now: Self.now + 61)
+        let records = try t.store.readSync { db in try AuditLog.query(db) }
+        #expect(records.count == 2)
+        #expect(records.map(\.event.count).reduce(0, +) == 5000)
+        #expect(Set(records.map(\.event.resource)) == ["address:10.0.0.1", "address:10.0.0.2"])
+        for r in records {
+            #expect(r.event.items.count == AuditRecorder.maximumRefusalItems)
+            #expect(r.event.items.allSatisfy { $0.utf8.count < AuditRecorder.maximumPathBytes + 100 })
+            #expect(r.event.subject == "unauthenticated" && r.event.kind == .authentication)
+        }
+        // Many addresses: beyond the cap they share one record.
+        for i in 0..<1000 {
+            recorder.recordRefusal(address: "10.1.\(i / 256).\(i % 256)", reason: "malformed", claimed: "unknown", path: "/", policyHash: "h", at: Self.now)
+        }
+        try await recorder.flush()
+        let many = try t.store.readSync { db in try AuditLog.query(db) }.dropFirst(2)
+        #expect(many.count == AuditRecorder.maximumRefusalKeys + 1)
+        #expect(many.last?.event.resource == "address:(other addresses)" && many.last?.event.count == 1000 - AuditRecorder.maximumRefusalKeys)
+    }
+
     @Test("tokens: shown once, stored as a hash, parsed strictly; signed parameters are bound to layer and class")
     func credentials() throws {
         let t = try TempStore()
