@@ -130,7 +130,7 @@ public final class LayerService: Sendable {
         let prefix = etagPrefixes.withLock { $0[key] } ?? {
             let v = layer.current
             let c = tiles.configuration
-            let input = "\(key)|\(v.checksum)|mvt1|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)"
+            let input = "\(key)|\(v.checksum)|mvt2|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)"
             let hex = Self.hex(SHA256.hash(data: Data(input.utf8)).prefix(10))
             etagPrefixes.withLock { p in
                 if p.count > 10_000 { p.removeAll() }
@@ -176,7 +176,11 @@ public final class LayerService: Sendable {
         if let cached = cache.get(key) {
             entry = cached
         } else {
-            let restriction = TileService.Restriction(filter: grant.decision.filter, hiddenAttributes: grant.decision.hiddenAttributes)
+            var restriction = TileService.Restriction(filter: grant.decision.filter, hiddenAttributes: grant.decision.hiddenAttributes)
+            if grant.decision.filter != .everywhere {
+                restriction.featureIDs = OpaqueFeatureIDs(secret: access.keyBytes, layer: layer.id, version: layer.currentVersion,
+                                                          accessClass: grant.accessClass)
+            }
             let bytes = try await tiles.render(layer: layer, tms: tms, tile: tile, restriction: restriction)
             entry = CachedTile(body: ByteBuffer(bytes: bytes), gzipped: nil)
             cache.put(key, entry)

@@ -144,6 +144,13 @@ struct AccessServiceTests {
                         continue
                     }
                     #expect(decision.allowed && grant.decision == decision)
+                    // A caller limited to an area gets opaque ids (see opaqueIDsAndEdgeThinning): map them back.
+                    var byID = positions[layer.id] ?? [:]
+                    if decision.filter != .everywhere {
+                        let hasher = OpaqueFeatureIDs(secret: service.access.keyBytes, layer: layer.id, version: visible.currentVersion,
+                                                      accessClass: grant.accessClass).hasher()
+                        byID = Dictionary(uniqueKeysWithValues: byID.map { (hasher.id($0.key), $0.value) })
+                    }
                     var seen = 0
                     for (tms, tile) in tiles {
                         let result = try await service.tile(layer: visible, grant: grant, tms: tms, tile: tile, gzip: false)
@@ -153,7 +160,7 @@ struct AccessServiceTests {
                             #expect(Set(l.keys).isDisjoint(with: decision.hiddenAttributes), "\(caller.subject) \(layer.id): hidden attribute in tile")
                             for f in l.features {
                                 let id = Int64(try #require(f.id))
-                                let p = try #require(positions[layer.id]?[id])
+                                let p = try #require(byID[id])
                                 #expect(try Self.inside(p, decision.filter), "\(caller.subject) \(layer.id) fid \(id) at \(p) outside \(decision.filter.text)")
                                 seen += 1
                             }
@@ -166,6 +173,81 @@ struct AccessServiceTests {
         }
         // The rounds exercised every branch: denials, spatially limited grants, features checked.
         #expect(deniedLayers > 10 && partial > 3 && checkedFeatures > 1000, "denied \(deniedLayers), partial \(partial), features \(checkedFeatures)")
+    }
+
+    @Test("a reader limited to an area gets feature ids that say nothing of the rest of the layer, and no thinning gaps along its border")
+    func opaqueIDsAndEdgeThinning() async throws {
+        let t = try await Self.store()
+        let clock = Clock(Self.now)
+        let orgs = [Organisation(id: "owner", name: "Owner", coreTask: .hulpdienst, profile: .kern, audit: .certified, reach: .national, regions: [], adoptionRegion: "VR09"),
+                    Organisation(id: "amsterdam", name: "A", coreTask: .hulpdienst, profile: .kern, audit: .certified, reach: .regional, regions: ["VR13"], adoptionRegion: "VR13"),
+                    Organisation(id: "kennemerland", name: "K", coreTask: .hulpdienst, profile: .kern, audit: .certified, reach: .regional, regions: ["VR12", "VR13"], adoptionRegion: "VR12")]
+        let users = orgs.map { User(id: $0.id, name: $0.id, organisation: $0.id, roles: [.viewer]) }
+        try AccessStore(store: t.store).change(by: .localOperator(), resource: "system", summary: "ids", at: Self.now) {
+            $0 = Policy(organisations: orgs, users: users, layers: [LayerConditions(layer: "hydrants", owner: "owner", sensitivity: .restricted)])
+        }
+        let service = try Self.service(t, clock: clock)
+        let layer = try #require(service.catalogLayer("hydrants"))
+        let v = layer.current
+        let grid = try #require(v.thinning)
+        // Every point in the layer's CRS with its stored thinning level.
+        let points: [Int64: (p: Position, level: Int)] = try t.store.readSync { db in
+            var out: [Int64: (Position, Int)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT f.fid, f.geom, r.minl FROM \(GeoPackageSchema.quote(v.tableName)) f JOIN \(GeoPackageSchema.quote(VersionTables(table: v.tableName).thin)) r ON r.id = f.fid") {
+                let blob: Data = row["geom"]
+                if case .point(let p?) = try GeoPackageBinary.decode([UInt8](blob)).geometry { out[row["fid"]] = (p, Int(row["minl"] as Double)) }
+            }
+            return out
+        }
+        let toWGS = try Transformer(from: v.crs, to: .wgs84)
+        let wm = try Transformer(from: .wgs84, to: .webMercator)
+        var gapsFilled = 0, edgeTiles = 0
+        let reader = Self.principal(users[1]), other = Self.principal(users[2]), owner = Self.principal(users[0])
+        for z in [6, 7, 8] {
+            for (lon, lat) in [(4.9, 52.37), (4.75, 52.3), (5.05, 52.45)] {
+                let tile = TileMatrixSet.webMercatorQuad.tile(containing: try wm.transform(Position(lon, lat)), z: z)!
+                func decoded(_ who: Principal) async throws -> (ids: [Int64], grant: LayerGrant) {
+                    let (l, grant) = try #require(service.visibleLayer("hydrants", who))
+                    let body = try await service.tile(layer: l, grant: grant, tms: .webMercatorQuad, tile: tile, gzip: false).body
+                    guard body.readableBytes > 0 else { return ([], grant) }
+                    return (try MVTDecoder.decodeAndInterpret(Array(body.readableBytesView)).layers.flatMap(\.features).map { Int64($0.id!) }, grant)
+                }
+                let (ownerIDs, _) = try await decoded(owner)
+                #expect(ownerIDs.allSatisfy { points[$0] != nil }, "the owner gets the stored ids")
+                let (readerIDs, grant) = try await decoded(reader)
+                let hasher = OpaqueFeatureIDs(secret: service.access.keyBytes, layer: "hydrants", version: layer.currentVersion, accessClass: grant.accessClass).hasher()
+                let opaque = Dictionary(uniqueKeysWithValues: points.keys.map { (hasher.id($0), $0) })
+                let fids = try readerIDs.map { try #require(opaque[$0], "an id the reader's class does not map") }
+                #expect(readerIDs.allSatisfy { $0 > 1 << 24 && $0 < 1 << 48 }, "ids are neither ranks nor beyond 48 bits")
+                #expect(try fids.allSatisfy { try Self.inside(try toWGS.transform(points[$0]!.p), grant.decision.filter) })
+                // Another class sees other ids for the same features.
+                let (otherIDs, otherGrant) = try await decoded(other)
+                #expect(otherGrant.accessClass != grant.accessClass)
+                #expect(Set(otherIDs).isDisjoint(with: Set(readerIDs)) || readerIDs.isEmpty)
+                // Thinning among the visible points: one point per level-L cell that holds a
+                // visible point of level <= L + 2, and no cell left empty because its stored
+                // representative lies outside the area.
+                guard let plan = try service.tiles.plan(layer: layer, tms: .webMercatorQuad, tile: tile), let level = plan.thinningLevel,
+                      case .within = grant.decision.filter else { continue }
+                let visible = try points.filter { entry in
+                    guard plan.sourceBox.contains(entry.value.p), entry.value.level <= level + TileService.edgeLevels else { return false }
+                    return try Self.inside(try toWGS.transform(entry.value.p), grant.decision.filter)
+                }
+                let expected = Set(visible.values.map { grid.cell($0.p, level: level) })
+                let actual = fids.map { grid.cell(points[$0]!.p, level: level) }
+                #expect(Set(actual).count == actual.count, "one point per cell")
+                #expect(Set(actual).isSubset(of: expected))
+                let tileBox = try Transformer(from: .webMercator, to: v.crs).transformBounds(TileMatrixSet.webMercatorQuad.bounds(of: tile)!)
+                let inner = Set(visible.values.filter { tileBox.contains($0.p) }.map { grid.cell($0.p, level: level) })
+                #expect(inner.isSubset(of: Set(actual)), "z\(z): \(inner.subtracting(actual).count) cells with visible points left empty")
+                // Cells whose stored representative (level <= L) is hidden, yet that show a point now.
+                let representatives = Set(points.values.filter { $0.level <= level && plan.sourceBox.contains($0.p) }.map { grid.cell($0.p, level: level) })
+                let shownByStored = Set(visible.values.filter { $0.level <= level }.map { grid.cell($0.p, level: level) })
+                gapsFilled += Set(actual).intersection(representatives).subtracting(shownByStored).count
+                edgeTiles += 1
+            }
+        }
+        #expect(edgeTiles >= 3 && gapsFilled > 0, "edge tiles \(edgeTiles), gaps filled \(gapsFilled)")
     }
 
     @Test("a conditional audit lapses at its re-audit date and the layer disappears, with no one acting")

@@ -21,14 +21,7 @@ struct PointThinner {
     }
 
     @inline(__always)
-    private func cell(_ p: Position, level: Int) -> UInt64 {
-        let n = Double(1 << level)
-        func index(_ v: Double, _ origin: Double) -> UInt64 {
-            let i = ((v - origin) / grid.size * n).rounded(.down)
-            return i.isFinite ? UInt64(min(max(i, 0), n - 1)) : 0
-        }
-        return index(p.x, grid.originX) << 32 | index(p.y, grid.originY)
-    }
+    private func cell(_ p: Position, level: Int) -> UInt64 { grid.cell(p, level: level) }
 
     /// The level of the next point, which is then recorded.
     mutating func level(of p: Position) -> Int {

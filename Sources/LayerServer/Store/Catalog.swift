@@ -16,6 +16,17 @@ public struct ThinningGrid: Codable, Sendable, Hashable {
 
     /// The grid's square as an envelope.
     public var frame: Envelope { Envelope(minX: originX, minY: originY, maxX: originX + size, maxY: originY + size) }
+
+    /// The cell holding `p` at `level` (column in the high, row in the low 32 bits).
+    @inline(__always)
+    func cell(_ p: Position, level: Int) -> UInt64 {
+        let n = Double(1 << level)
+        func index(_ v: Double, _ origin: Double) -> UInt64 {
+            let i = ((v - origin) / size * n).rounded(.down)
+            return i.isFinite ? UInt64(min(max(i, 0), n - 1)) : 0
+        }
+        return index(p.x, originX) << 32 | index(p.y, originY)
+    }
 }
 
 /// One stored version of a layer.

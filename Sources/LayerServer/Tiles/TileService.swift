@@ -43,6 +43,8 @@ public final class TileService: Sendable {
         public var filter: SpatialFilter
         /// Attributes left out of the tile.
         public var hiddenAttributes: Set<String>
+        /// Ids that say nothing of the features the caller does not see; nil: the stored ids.
+        var featureIDs: OpaqueFeatureIDs?
 
         public init(filter: SpatialFilter, hiddenAttributes: some Sequence<String>) {
             self.filter = filter
@@ -72,7 +74,7 @@ public final class TileService: Sendable {
                 if try !GeometryOperations.contains(local, .polygon(plan.sourceBox.polygon)) { area = local }
             }
             return try Self.execute(plan, db: db, transformers: self.transformers, mvt: self.configuration.mvt,
-                                    area: area, hidden: restriction.hiddenAttributes)
+                                    area: area, hidden: restriction.hiddenAttributes, ids: restriction.featureIDs)
         }
     }
 
@@ -108,25 +110,38 @@ public final class TileService: Sendable {
         return Plan(layerID: layer.id, version: version, tms: tms, tileBounds: bounds, sourceBox: sourceBox, thinningLevel: level)
     }
 
+    /// Levels below the tile's thinning level that a tile on the edge of a caller's area reads,
+    /// to thin among the points the caller sees (see ``execute``).
+    static let edgeLevels = 2
+
     static func execute(_ plan: Plan, db: Database, transformers: TransformerPool, mvt: MVTOptions,
-                        area: Geometry? = nil, hidden: Set<String> = []) throws -> [UInt8] {
+                        area: Geometry? = nil, hidden: Set<String> = [], ids: OpaqueFeatureIDs? = nil) throws -> [UInt8] {
         let v = plan.version
         let names = VersionTables(table: v.tableName)
         let fields = v.fields.filter { $0.type != .blob && !hidden.contains($0.name.lowercased()) }
         let q = GeoPackageSchema.quote
-        let columns = (["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }).joined(separator: ", ")
+        var columns = ["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }
         var sql: String
         var arguments = [plan.sourceBox.maxX, plan.sourceBox.minX, plan.sourceBox.maxY, plan.sourceBox.minY]
+        // A thinned tile on the edge of the caller's area: the stored thinning chose one point per
+        // cell among all points, and a cell whose choice lies outside the area would show as a
+        // gap that tells of hidden points. Such a tile reads a few finer levels too and thins
+        // again among the points inside the area (by level, then id).
+        let edge = area != nil && plan.thinningLevel != nil
         if v.thinning != nil {
-            sql = "SELECT \(columns) FROM \(q(names.thin)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
+            columns.append("r.minl")
+            sql = "SELECT \(columns.joined(separator: ", ")) FROM \(q(names.thin)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
             if let level = plan.thinningLevel {
                 sql += " AND r.minl <= ?"
-                arguments.append(Double(level))
+                arguments.append(Double(edge ? level + edgeLevels : level))
             }
         } else {
-            sql = "SELECT \(columns) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
+            sql = "SELECT \(columns.joined(separator: ", ")) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
         }
         var builder = MVTLayerBuilder(name: plan.layerID, fieldNames: fields.map(\.name), tileBounds: plan.tileBounds, options: mvt)
+        let hasher = ids?.hasher()
+        /// Points on the edge of the area, held back to be thinned among themselves.
+        var held: [(level: Int, fid: Int64, source: Position, geometry: Geometry, attributes: [AttributeValue])] = []
         let query = try SQLiteQuery(db, sql: sql)
         try transformers.withTransformer(from: v.crs, to: plan.tms.crs) { transformer in
             var attributes: [AttributeValue] = []
@@ -145,7 +160,18 @@ public final class TileService: Sendable {
                 // A feature that cannot be brought into the tile's CRS (outside its domain) is
                 // left out of this tile; the rest of the tile is still served.
                 guard let projected = try? transformer.transform(geometry) else { return }
-                builder.add(id: row.int64(0), geometry: projected, attributes: attributes)
+                let fid = row.int64(0)
+                if edge, case .point(let p?) = geometry {
+                    held.append((Int(row.int64(Int32(fields.count + 2))), fid, p, projected, attributes))
+                    return
+                }
+                builder.add(id: hasher.map { $0.id(fid) } ?? fid, geometry: projected, attributes: attributes)
+            }
+        }
+        if edge, let grid = v.thinning, let level = plan.thinningLevel {
+            var taken = Set<UInt64>()
+            for p in held.sorted(by: { ($0.level, $0.fid) < ($1.level, $1.fid) }) where taken.insert(grid.cell(p.source, level: level)).inserted {
+                builder.add(id: hasher.map { $0.id(p.fid) } ?? p.fid, geometry: p.geometry, attributes: p.attributes)
             }
         }
         return try MVTEncoder.encode([builder])
