@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import GeoCore
 import Hummingbird
@@ -38,8 +41,25 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
+/// Every connection holds a file descriptor, and the header and idle timeouts only bound how
+/// long a connection lasts: raise the soft open-files limit to the hard one, so that the
+/// server is not limited by the default of 1024.
+func raiseOpenFileLimit(logger: Logger) {
+    #if os(Linux)
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    let before = limit.rlim_cur
+    limit.rlim_cur = limit.rlim_max
+    if setrlimit(resource, &limit) == 0 {
+        logger.info("open-files limit raised", metadata: ["from": "\(before)", "to": "\(limit.rlim_cur)"])
+    }
+    #endif
+}
+
 /// Runs the server until SIGINT or SIGTERM.
 func runServer(_ configuration: ServerConfiguration, logger: Logger, banner: @escaping @Sendable (String) -> Void) async throws {
+    raiseOpenFileLimit(logger: logger)
     let transformers = TransformerPool()
     let service = try Server.makeService(configuration: configuration, transformers: transformers, logger: logger)
     if let file = configuration.bootstrapFile, let done = try Bootstrap.apply(file: file, to: service.access.store) {
