@@ -120,6 +120,17 @@ struct HiddenLayerTests {
                 let list = try await client.client.execute(uri: "/jobs", method: .get, headers: [.authorization: "Bearer \(tokens[user]!)"], body: nil)
                 #expect(!list.text.contains(job))
             }
+            // Made-up ids of any length are answered without a decision: nothing is kept of them.
+            let memo = client.service.access.memoCount
+            for i in 0..<50 {
+                let long = "/collections/" + String(repeating: "z", count: 20_000) + "\(i)"
+                for uri in [long + "/versions", long + "/rollback", long + "/versions/1/publish"] {
+                    let r = try await client.client.execute(uri: uri, method: uri.hasSuffix("versions") ? .get : .post,
+                                                            headers: [.authorization: "Bearer \(tokens["adhoc-viewer"]!)"], body: nil)
+                    #expect(r.status == .notFound)
+                }
+            }
+            #expect(client.service.access.memoCount == memo)
             // Nothing moved.
             #expect(client.service.catalogLayer("water_facilities")?.currentVersion == 1)
             #expect(client.service.catalogLayer("orphan")?.currentVersion == 2)

@@ -385,6 +385,19 @@ struct AccessServiceTests {
         let many = try t.store.readSync { db in try AuditLog.query(db) }.dropFirst(2)
         #expect(many.count == AuditRecorder.maximumRefusalKeys + 1)
         #expect(many.last?.event.resource == "address:(other addresses)" && many.last?.event.count == 1000 - AuditRecorder.maximumRefusalKeys)
+        // The overflow record names the addresses it merged (a sample), and all items together stay in budget.
+        #expect(many.last?.event.items.first?.hasPrefix("10.1.0.\(AuditRecorder.maximumRefusalKeys) ") == true, "\(many.last?.event.items ?? [])")
+        #expect(many.map(\.event.items.count).reduce(0, +) <= AuditRecorder.maximumRefusalItemsPending)
+    }
+
+    @Test("the refusal limit counts an IPv4 address, or an IPv6 /64")
+    func limitKeys() {
+        #expect(ServerContext.limitKey("192.0.2.7") == "192.0.2.7")
+        #expect(ServerContext.limitKey("::ffff:192.0.2.7") == "192.0.2.7")
+        #expect(ServerContext.limitKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(ServerContext.limitKey("2001:db8:1:2:bbbb:cccc:dddd:eeee") == "2001:db8:1:2::/64")
+        #expect(ServerContext.limitKey("2001:db8:1:3::1") != ServerContext.limitKey("2001:db8:1:2::1"))
+        #expect(ServerContext.limitKey("unknown") == "unknown")
     }
 
     @Test("tokens: shown once, stored as a hash, parsed strictly; signed parameters are bound to layer and class")

@@ -251,6 +251,9 @@ public final class AccessControl: Sendable {
         return grant
     }
 
+    /// Read decisions memoised now (for tests of what callers can make the server hold).
+    var memoCount: Int { state.withLock { $0.memo.count } }
+
     /// Hex digest of what an allowed read shows: the filter and the hidden attributes.
     static func accessClass(_ d: Decision) -> String {
         guard d.allowed else { return "denied" }

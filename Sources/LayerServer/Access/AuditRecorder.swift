@@ -63,6 +63,8 @@ public final class AuditRecorder: Sendable {
         var next = 0
         /// Pending refused-credential records (by address and reason), at most ``maximumRefusalKeys``.
         var refusalKeys = 0
+        /// Items listed in pending refused-credential records, at most ``maximumRefusalItemsPending``.
+        var refusalItems = 0
     }
 
     /// Refused credentials of one address and reason are merged into one record per this interval.
@@ -71,8 +73,13 @@ public final class AuditRecorder: Sendable {
     public static let maximumRefusalItems = 20
     /// Bytes of the request path kept per item.
     public static let maximumPathBytes = 256
-    /// Addresses with their own pending refusal record; beyond it, refusals merge under `(other addresses)`.
-    static let maximumRefusalKeys = 256
+    /// Address-and-reason records pending at once; beyond them, refusals merge under
+    /// `(other addresses)`, whose items name the address. With ``maximumRefusalItemsPending``
+    /// this bounds what strangers make us write to about 35 kB per ``refusalInterval``
+    /// however many addresses they use.
+    static let maximumRefusalKeys = 32
+    /// Items (claimed token id and path) listed in all pending refused-credential records together.
+    static let maximumRefusalItemsPending = 64
 
     private let state = Mutex(State())
     let store: AccessStore
@@ -94,19 +101,26 @@ public final class AuditRecorder: Sendable {
             Key(kind: .authentication, subject: "unauthenticated", organisation: "", action: "authenticate",
                 resource: "address:" + address, decision: "deny", rules: ["deny-default"], policyHash: policyHash, detail: reason)
         }
-        let item = String(claimed.prefix(64)) + " " + Self.cut(path, to: Self.maximumPathBytes)
+        let address = String(address.prefix(64))
+        var item = String(claimed.prefix(64)) + " " + Self.cut(path, to: Self.maximumPathBytes)
         state.withLock { s in
-            var k = key(String(address.prefix(64)))
-            if s.pending[k] == nil, s.refusalKeys >= Self.maximumRefusalKeys { k = key("(other addresses)") }
+            var k = key(address)
+            if s.pending[k] == nil, s.refusalKeys >= Self.maximumRefusalKeys {
+                k = key("(other addresses)")
+                item = address + " " + item
+            }
+            let room = s.refusalItems < Self.maximumRefusalItemsPending
             if let i = s.pending.index(forKey: k) {
                 s.pending.values[i].count += 1
-                if s.pending.values[i].items.count < Self.maximumRefusalItems, !s.pending.values[i].items.contains(item) {
+                if room, s.pending.values[i].items.count < Self.maximumRefusalItems, !s.pending.values[i].items.contains(item) {
                     s.pending.values[i].items.append(item)
+                    s.refusalItems += 1
                 }
             } else {
-                s.pending[k] = Pending(first: time, order: s.next, count: 1, items: [item])
+                s.pending[k] = Pending(first: time, order: s.next, count: 1, items: room ? [item] : [])
                 s.next += 1
                 s.refusalKeys += 1
+                if room { s.refusalItems += 1 }
             }
         }
     }
@@ -166,9 +180,12 @@ public final class AuditRecorder: Sendable {
                 if let now, key.kind == .authentication, now.timeIntervalSince(p.first) < interval { continue }
                 b.append((key, p))
             }
-            for (key, _) in b {
+            for (key, p) in b {
                 s.pending.removeValue(forKey: key)
-                if key.kind == .authentication { s.refusalKeys -= 1 }
+                if key.kind == .authentication {
+                    s.refusalKeys -= 1
+                    s.refusalItems -= p.items.count
+                }
             }
             b.sort { $0.1.order < $1.1.order }
             return b
@@ -191,7 +208,10 @@ public final class AuditRecorder: Sendable {
                         s.pending[key] = existing
                     } else {
                         s.pending[key] = p
-                        if key.kind == .authentication { s.refusalKeys += 1 }
+                        if key.kind == .authentication {
+                            s.refusalKeys += 1
+                            s.refusalItems += p.items.count
+                        }
                     }
                 }
             }

@@ -136,7 +136,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .body(let buffer):
             bytesThisTick += buffer.readableBytes
         case .end:
-            phase = .answering
+            // A body the server already answered (an early 401, 413 or 429) and drained ends
+            // while the connection idles: it stays idle.
+            if phase == .body { phase = .answering }
         }
         context.fireChannelRead(data)
     }
@@ -144,7 +146,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             inFlight = max(0, inFlight - 1)
-            if inFlight == 0, phase == .answering { phase = .idle(since: .now()) }
+            // Answered: idle from now, also when the answer came before the body (which the
+            // server then drains under the idle timeout).
+            if inFlight == 0 { phase = .idle(since: .now()) }
         }
         context.write(data, promise: promise)
     }

@@ -154,11 +154,13 @@ struct Routes {
     /// conditions allow it; the layer may be published or only staged). The read, or the
     /// denial of a layer that exists, is audited.
     func readable(_ caller: Principal, _ id: String) throws -> LayerGrant {
+        // An id neither in the catalog nor in the policy has no conditions: every read decision
+        // on it denies (`layer-no-conditions`). Answer without deciding, so that made-up ids
+        // (of any length) never reach the decision memo or the audit log.
+        guard service.catalogLayer(id) != nil || service.access.policy.policy.layers[id] != nil else { throw Self.unknownLayer(id) }
         let now = service.clock()
         let grant = service.access.readGrant(caller, layer: id, at: now)
-        if service.catalogLayer(id) != nil || service.access.policy.policy.layers[id] != nil {
-            service.access.audit(read: grant, item: nil, at: now)
-        }
+        service.access.audit(read: grant, item: nil, at: now)
         guard grant.decision.allowed else { throw Self.unknownLayer(id) }
         return grant
     }

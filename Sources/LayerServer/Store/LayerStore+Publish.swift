@@ -124,8 +124,8 @@ extension LayerStore {
                 guard db.changesCount == 1 else {
                     throw StoreError(.invalidRequest, "version \(version) of \(layerID) is no longer \(state); it was not published")
                 }
-                try Self.checkOwner(layerID, version: version, change: change, in: db)
                 try Self.checkAuthority(layerID, change: change, in: db)
+                try Self.checkOwner(layerID, version: version, change: change, in: db)
                 let stamp = Self.timestamp(now)
                 try db.execute(sql: """
                     INSERT INTO ls_layer (id, title, owner, sensitivity, min_zoom, max_zoom, current_version, created_at, updated_at)
@@ -158,8 +158,8 @@ extension LayerStore {
                 guard db.changesCount == 1 else {
                     throw StoreError(.database, "version \(version) of \(layerID) is no longer pending; it was not staged")
                 }
-                try Self.checkOwner(layerID, version: version, change: change, in: db)
                 try Self.checkAuthority(layerID, change: change, in: db)
+                try Self.checkOwner(layerID, version: version, change: change, in: db)
                 try Self.finishJob(change, state: "staged", version: version, in: db)
                 // A new layer's owner is known from now on: its approvers can be found, and no
                 // other organisation can claim the id.

@@ -144,7 +144,16 @@ public final class UploadService: Sendable {
     /// The body is in: check it (pre-flight) and queue the job. A file that cannot be read
     /// fails the job here, so the uploader gets the 422 at once.
     public func received(_ id: String, bytes: Int) async throws {
-        guard let job = try await job(id) else { throw StoreError(.notFound, "no job \(id)") }
+        let job: UploadJob
+        do {
+            guard let found = try await self.job(id) else { throw StoreError(.notFound, "no job \(id)") }
+            job = found
+        } catch {
+            // The job's slot and files go with it, whatever failed.
+            try? await BlockingWork.run { try self.fail(id, error) }
+            cleanUp(id)
+            throw error
+        }
         setProgress(id, UploadJob.Progress(phase: "checking", bytesReceived: bytes, featuresRead: 0))
         do {
             let file = bodyFile(id, ext: job.options.fileExtension)
@@ -279,7 +288,14 @@ public final class UploadService: Sendable {
             guard var job = try await job(id), job.state == .queued else { return }
             // Decide again: a role, token or owner may have changed while the job waited.
             let uploader = Principal(subject: .user(job.subject), organisation: job.organisation, tokenID: nil, via: .bearer)
-            let decision = layers.access.decide(uploader, .write, .layer(job.layer), at: layers.clock())
+            let now = layers.clock()
+            // The read decision first: a layer that appeared meanwhile and that the uploader may
+            // not read does not exist for it (its owner is not named).
+            if layers.catalogLayer(job.layer) != nil || layers.access.policy.policy.layers[job.layer] != nil,
+               !layers.access.decide(uploader, .read, .layer(job.layer), at: now).allowed {
+                throw StoreError(.notFound, "no layer \"\(job.layer)\"")
+            }
+            let decision = layers.access.decide(uploader, .write, .layer(job.layer), at: now)
             guard decision.allowed else {
                 throw StoreError(.invalidRequest, "the right to write \(job.layer) ended while the upload waited: \(decision.reasons.last ?? "no rule allows it")")
             }
