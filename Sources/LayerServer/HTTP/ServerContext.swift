@@ -9,14 +9,17 @@ import Glibc
 /// the refused-credential limit and its audit records are kept by.
 public struct ServerContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The TCP peer. Behind a reverse proxy this is the proxy: the limit then applies to all of
-    /// its clients together (forwarded-for headers are not trusted; a caller could choose them).
-    public let remoteAddress: SocketAddress?
+    /// The connection, asked for its peer only when a request is refused (not on every tile).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
+
+    /// The TCP peer. Behind a reverse proxy this is the proxy: the limit then applies to all of
+    /// its clients together (forwarded-for headers are not trusted; a caller could choose them).
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
 
     /// The peer's address as the refusal limit and its audit records count it: an IPv4
     /// address, or an IPv6 /64 (one subscriber's network: changing addresses inside it gets
