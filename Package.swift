@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "GeoCore", targets: ["GeoCore"]),
         .library(name: "TileRender", targets: ["TileRender"]),
         .library(name: "AccessPolicy", targets: ["AccessPolicy"]),
+        .library(name: "RiskPicture", targets: ["RiskPicture"]),
         .library(name: "LayerServer", targets: ["LayerServer"]),
     ],
     dependencies: [
@@ -40,6 +41,11 @@ let package = Package(
         ),
         .target(
             name: "TileRender",
+            dependencies: ["GeoCore"]
+        ),
+        // The risk-picture domain: threats, effects, verification, versions, as-of queries. Pure: time is an input.
+        .target(
+            name: "RiskPicture",
             dependencies: ["GeoCore"]
         ),
         .target(
@@ -80,6 +86,7 @@ let package = Package(
         .target(name: "MVTTestSupport", path: "Tests/MVTTestSupport"),
         .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore"]),
         .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"]),
+        .testTarget(name: "RiskPictureTests", dependencies: ["RiskPicture", "GeoCore"]),
         .testTarget(name: "TileRenderTests", dependencies: ["TileRender", "GeoCore", "MVTTestSupport"]),
         .testTarget(name: "LayerServerTests", dependencies: [
             "AccessPolicy", "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
