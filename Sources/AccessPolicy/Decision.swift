@@ -40,12 +40,16 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
 public enum Resource: Sendable, Hashable {
     /// A layer, by id; for `write` the layer may not exist yet.
     case layer(String)
+    /// A safety region's current risk picture (`VR01`...`VR25`): read it, contribute to it
+    /// (`write`), verify and publish it (`approve`).
+    case picture(region: String)
     /// The system itself (administer, review).
     case system
 
     public var text: String {
         switch self {
         case .layer(let id): "layer:\(id)"
+        case .picture(let region): "picture:\(region)"
         case .system: "system"
         }
     }
@@ -124,6 +128,13 @@ public enum Rule {
         ("regions-disjoint", "A regional or supra-regional partner that shares no region with the owner of a clipped layer reads nothing of it: the layer does not exist for it."),
         ("no-clip", "The layer is not clipped to the reader's regions."),
         ("hidden-attributes", "The owner hides these attributes from the reader's profile."),
+        ("picture-task", "Risk pictures are read by emergency services (core task hulpdienst) and operators (beheerder) with a kern or structureel profile, and by attached standby partners."),
+        ("picture-emergency-service", "Emergency services read the pictures of the regions they work in."),
+        ("picture-operator-audited", "Operators and vital partners read the pictures of their regions only while audited (certified, or conditional before its date)."),
+        ("picture-region", "A partner reads the pictures of the regions it works in; national partners read all regions."),
+        ("picture-standby-attached", "Standby partners read the pictures of the regions of the running activities they are attached to, while attached."),
+        ("picture-manager", "An information manager of a region reads, verifies and publishes that region's picture."),
+        ("picture-contribute", "Contributing to a picture needs its read right and an editor role (standby partners do not contribute)."),
         ("role-no-write", "Only editors and layer administrators upload."),
         ("write-not-owner", "Only the owner organisation uploads versions of a layer."),
         ("write-kern", "Kern partners write their own layers, and may create new ones."),

@@ -45,6 +45,8 @@ extension PolicyVersion {
         case (.read, .layer(let id)): return read(org: org, roles: roles, who: who, layer: id, &d)
         case (.write, .layer(let id)): return write(org: org, roles: roles, who: who, layer: id, &d)
         case (.approve, .layer(let id)): return approve(org: org, roles: roles, who: who, layer: id, &d)
+        case (.read, .picture(let region)), (.write, .picture(let region)), (.approve, .picture(let region)):
+            return picture(org: org, roles: roles, who: who, action, region: region, &d)
         case (.setConditions, .layer(let id)):
             if roles.contains(.administrator) { d.note("administrator", "\(who) is an administrator"); return d.allow(.everywhere) }
             // A layer without conditions has no owner in the policy yet: only an administrator
