@@ -53,6 +53,7 @@ let package = Package(
             dependencies: [
                 "AccessPolicy",
                 "GeoCore",
+                "RiskPicture",
                 "TileRender",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -89,7 +90,7 @@ let package = Package(
         .testTarget(name: "RiskPictureTests", dependencies: ["RiskPicture", "GeoCore"]),
         .testTarget(name: "TileRenderTests", dependencies: ["TileRender", "GeoCore", "MVTTestSupport"]),
         .testTarget(name: "LayerServerTests", dependencies: [
-            "AccessPolicy", "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
+            "AccessPolicy", "LayerServer", "GeoCore", "RiskPicture", "TileRender", "MVTTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "NIOCore", package: "swift-nio"),

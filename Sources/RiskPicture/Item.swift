@@ -47,6 +47,11 @@ public struct Item: Codable, Sendable, Hashable {
     /// Oldest first; never empty (it starts with `submitted`).
     public var history: [StateChange]
 
+    public init(contribution: Contribution, history: [StateChange]) {
+        self.contribution = contribution
+        self.history = history
+    }
+
     public var id: ItemID { contribution.id }
     public var state: ItemState { history.last!.state }
 

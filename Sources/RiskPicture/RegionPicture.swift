@@ -79,6 +79,25 @@ public struct RegionPicture: Codable, Sendable, Hashable {
         self.region = region
     }
 
+    /// A picture as a store kept it: its items with their histories and its versions.
+    /// - Throws: ``RiskPictureError`` when the parts do not fit together (an item of another
+    ///   region or without history, versions out of order or naming unknown items).
+    public init(restoring region: String, items: [Item], versions: [PictureVersion]) throws {
+        self.region = region
+        for item in items {
+            guard item.contribution.region == region, !item.history.isEmpty else {
+                throw RiskPictureError(.conflict, "stored item \(item.id) does not belong to the picture of \(region) or has no history")
+            }
+            self.items[item.id] = item
+        }
+        for (i, v) in versions.enumerated() {
+            guard v.number == i + 1, v.items.allSatisfy({ self.items[$0] != nil }) else {
+                throw RiskPictureError(.conflict, "stored version \(v.number) of \(region) is out of order or names unknown items")
+            }
+        }
+        self.versions = versions
+    }
+
     /// `date` cut to the whole second.
     public static func second(_ date: Date) -> Date {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))

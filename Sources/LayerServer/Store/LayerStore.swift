@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GeoCore
 import Logging
+import RiskPicture
 
 /// The embedded layer store: one standard GeoPackage (`layers.gpkg`) in a data directory,
 /// holding every layer version as a feature table with its R-tree, and the service tables
@@ -55,6 +56,9 @@ public final class LayerStore: Sendable {
             }
             if !(try pool.read { db in try UploadSchema.isCurrent(db) }) {
                 try pool.write { db in try UploadSchema.migrate(db) }
+            }
+            if !(try pool.read { db in try SQLitePictureStore.exists(db) }) {
+                try pool.write { db in try SQLitePictureStore.create(in: db) }
             }
         } catch {
             throw StoreError(.database, "cannot open the GeoPackage: \(error)", context: configuration.databaseURL.path)
@@ -292,6 +296,9 @@ public final class LayerStore: Sendable {
         do {
             return try body()
         } catch let e as StoreError {
+            throw e
+        } catch let e as RiskPictureError {
+            // A refused step of the risk-picture domain: the caller's to fix, not the database's.
             throw e
         } catch {
             throw StoreError(.database, "\(what) failed: \(error)", context: configuration.databaseURL.path)
