@@ -35,14 +35,23 @@ public struct Threat: Codable, Sendable, Hashable {
     }
 }
 
-/// A feature of a layer: the asset an effect is about.
+/// A feature of a layer: the asset an effect is about. Feature ids are only stable within a
+/// layer version, so the service records the version and the asset's position (WGS 84) when it
+/// takes the effect: what the effect is about stays known when the layer changes, and who may
+/// see the effect follows from the layer's read decision and that position.
 public struct AssetRef: Codable, Sendable, Hashable {
     public var layer: String
     public var feature: Int64
+    /// The layer version the feature id belongs to.
+    public var version: Int?
+    /// The asset's position (a point, or its geometry's centre) in WGS 84.
+    public var position: XY?
 
-    public init(layer: String, feature: Int64) {
+    public init(layer: String, feature: Int64, version: Int? = nil, position: XY? = nil) {
         self.layer = layer
         self.feature = feature
+        self.version = version
+        self.position = position
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import RiskPicture
 
 /// An RFC 9457 problem detail, sent as `application/problem+json`.
 public struct Problem: HTTPResponseError, Sendable {
@@ -73,6 +74,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as StoreError where error.code == .invalidRequest || error.code == .invalidInput || error.code == .sourceRead {
             // With its context: the file the problem is in.
             return try Problem(.unprocessableContent, "Unprocessable content", detail: error.description).response(from: request, context: context)
+        } catch let error as RiskPictureError {
+            let status: HTTPResponse.Status = switch error.code {
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .invalidArea, .invalidContribution: .unprocessableContent
+            }
+            return try Problem(status, status.reasonPhrase, detail: error.message).response(from: request, context: context)
         } catch let error as HTTPError {
             let detail = error.status == .notFound ? "no resource at \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
             return try Problem(error.status, error.status.reasonPhrase, detail: detail).response(from: request, context: context)

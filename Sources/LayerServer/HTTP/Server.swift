@@ -23,11 +23,14 @@ public enum Server {
         let importer = LayerImporter(store: service.store, transformers: transformers, logger: logger)
         let uploads = try UploadService(store: service.store, layers: service, importer: importer, limits: configuration.uploads, logger: logger)
         UploadRoutes(routes: routes, uploads: uploads).register(on: router)
+        let pictures = PictureService(store: SQLitePictureStore(store: service.store), layers: service)
+        PictureRoutes(routes: routes, pictures: pictures).register(on: router)
         let guardConfiguration = configuration.connections.guardConfiguration
         var services: [any Service] = [
             CatalogPoller(service: service, interval: configuration.catalogPollInterval, logger: logger),
             AuditFlusher(recorder: service.access.recorder, interval: configuration.auditFlushInterval, clock: service.clock),
             UploadWorker(uploads: uploads),
+            PictureExpiry(pictures: pictures, interval: .seconds(1), logger: logger),
         ]
         if let every = configuration.auditHeadLogInterval { services.append(AuditHeadLogger(access: service.access, interval: every)) }
         return Application(
@@ -75,6 +78,27 @@ struct CatalogPoller: Service {
                 try await service.refreshCatalog()
             } catch {
                 logger.error("catalog reload failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// Withdraws expired threats from the regions' pictures as they expire (a version by
+/// `system:expiry`), checking every `interval`.
+struct PictureExpiry: Service {
+    let pictures: PictureService
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let now = pictures.layers.clock()
+                let expired = try await BlockingWork.run { [pictures] in try pictures.expire(at: now) }
+                for (region, v) in expired { logger.info("risk picture expired items", metadata: ["region": "\(region)", "version": "\(v.number)"]) }
+            } catch {
+                logger.error("risk-picture expiry failed", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: interval)
         }

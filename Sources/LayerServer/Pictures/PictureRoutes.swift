@@ -1,0 +1,158 @@
+import AccessPolicy
+import Foundation
+import Hummingbird
+import RiskPicture
+
+/// The risk-picture workflow over HTTP. Every route takes the read decision on the region's
+/// picture first (a picture the caller may not read answers as an unknown region), then the
+/// contribute or verify decision (403 with reasons). Every step is one transaction with its
+/// audit record.
+///
+/// | method and path | who |
+/// | --- | --- |
+/// | `POST /pictures/{region}/contributions` | contributors (an editor of a partner that reads the picture) |
+/// | `GET /pictures/{region}/contributions[?state=pending]` | the author's organisation and the region's information managers (pending, rejected); readers (published) |
+/// | `GET /pictures/{region}/contributions/{id}` | as above |
+/// | `POST /pictures/{region}/contributions/{id}/accept`, `.../reject` | information managers of the region |
+/// | `POST /pictures/{region}/versions` | information managers of the region: publish |
+/// | `GET /pictures/{region}[?at=T]`, `/pictures/{region}/versions/{n}` | readers |
+/// | `GET /pictures/{region}/diff?from=n&to=m` | readers |
+/// | `GET /pictures` | every region's current picture the caller reads (the national picture for national nodes) |
+struct PictureRoutes {
+    let routes: Routes
+    let pictures: PictureService
+
+    func register(on router: Router<ServerContext>) {
+        router.post("/pictures/:region/contributions") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            _ = try pictures.readable(caller, region)
+            let buffer = try await request.body.collect(upTo: 4 << 20)
+            let body: ContributionBody
+            do {
+                body = try Self.decoder.decode(ContributionBody.self, from: Data(buffer.readableBytesView))
+            } catch {
+                throw Problem.badRequest("the JSON body is not a valid contribution: \(error)")
+            }
+            let item = try await pictures.submit(caller, region: region, body)
+            return try routes.json(ItemDocument(item), status: .created)
+        }
+        router.get("/pictures/:region/contributions") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            _ = try pictures.readable(caller, region)
+            let picture = try await pictures.picture(region)
+            let pendingOnly = request.uri.queryParameters["state"] == "pending"
+            let items = picture.items.values
+                .filter { (!pendingOnly || [.submitted, .accepted].contains($0.state)) && pictures.maySeeContribution(caller, $0, region: region) }
+                .sorted { ($0.contribution.submittedAt, $0.id) < ($1.contribution.submittedAt, $1.id) }
+            return try routes.json(["region": AnyEncodable(region), "contributions": AnyEncodable(items.map(ItemDocument.init))])
+        }
+        router.get("/pictures/:region/contributions/:id") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            let id = context.parameters.get("id") ?? ""
+            _ = try pictures.readable(caller, region)
+            let picture = try await pictures.picture(region)
+            guard let item = picture.items[id], pictures.maySeeContribution(caller, item, region: region) else { throw Self.unknownItem(id) }
+            return try routes.json(ItemDocument(item))
+        }
+        for verb in ["accept", "reject"] {
+            router.post("/pictures/:region/contributions/:id/\(verb)") { request, context in
+                let caller = try routes.principal(request, context)
+                let region = context.parameters.get("region") ?? ""
+                let id = context.parameters.get("id") ?? ""
+                _ = try pictures.readable(caller, region)
+                // An item the caller may not see does not exist for it, before any other answer.
+                let picture = try await pictures.picture(region)
+                guard let item = picture.items[id], pictures.maySeeContribution(caller, item, region: region) else { throw Self.unknownItem(id) }
+                struct Body: Decodable { var reason: String?; var note: String? }
+                let buffer = try await request.body.collect(upTo: 64 << 10)
+                let body = buffer.readableBytes == 0 ? Body() : try Self.decoder.decode(Body.self, from: Data(buffer.readableBytesView))
+                if verb == "reject", (body.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                    _ = try pictures.require(caller, .approve, region)
+                    throw Problem.badRequest("a rejection needs a reason: {\"reason\": \"...\"}")
+                }
+                let changed = try await pictures.verify(caller, region: region, item: id, accept: verb == "accept",
+                                                        text: verb == "accept" ? body.note : body.reason)
+                return try routes.json(ItemDocument(changed))
+            }
+        }
+        router.post("/pictures/:region/versions") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            let (picture, version) = try await pictures.publish(caller, region: region)
+            return try routes.json(document(caller, picture, version), status: .created)
+        }
+        router.get("/pictures/:region") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            _ = try pictures.readable(caller, region)
+            let picture = try await pictures.picture(region)
+            let version: PictureVersion?
+            if let at = request.uri.queryParameters["at"] {
+                guard let time = try? Date(String(at), strategy: .iso8601) else {
+                    throw Problem.badRequest("at must be an ISO 8601 time, e.g. 2026-12-01T12:00:00Z")
+                }
+                version = picture.version(at: time)
+            } else {
+                version = picture.current
+            }
+            guard let version else { throw Problem.notFound("the picture of \(region) has no published version\(request.uri.queryParameters["at"].map { " at \($0)" } ?? "")") }
+            return try routes.json(document(caller, picture, version))
+        }
+        router.get("/pictures/:region/versions/:n") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            _ = try pictures.readable(caller, region)
+            let n = try routes.integer(context, "n")
+            let picture = try await pictures.picture(region)
+            guard let version = picture.version(n) else { throw Problem.notFound("the picture of \(region) has no version \(n)") }
+            return try routes.json(document(caller, picture, version))
+        }
+        router.get("/pictures/:region/diff") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            _ = try pictures.readable(caller, region)
+            let q = request.uri.queryParameters
+            guard let to = q["to"].flatMap({ Int($0) }) else { throw Problem.badRequest("give to=<version> (and from=<version>, default the one before)") }
+            let picture = try await pictures.picture(region)
+            let from = q["from"].flatMap { Int($0) } ?? (to - 1)
+            guard let b = picture.version(to), from == 0 || picture.version(from) != nil else {
+                throw Problem.notFound("the picture of \(region) has no version \(picture.version(to) == nil ? to : from)")
+            }
+            let diff = picture.diff(from: picture.version(from), to: b)
+            // Items the caller may not see are left out of the diff as of the picture.
+            let hidden = Set(picture.items.values.filter { !pictures.maySee(caller, $0) }.map(\.id))
+            let seen = PictureDiff(from: diff.from, to: diff.to, added: diff.added.filter { !hidden.contains($0) },
+                                   changed: diff.changed.filter { !hidden.contains($0.old) && !hidden.contains($0.new) },
+                                   withdrawn: diff.withdrawn.filter { !hidden.contains($0.item) })
+            return try routes.json(seen)
+        }
+        router.get("/pictures") { request, context in
+            let caller = try routes.principal(request, context)
+            let now = routes.service.clock()
+            var versions: [VersionDocument] = []
+            for region in try await BlockingWork.run({ [pictures] in try pictures.store.regions() }) {
+                guard routes.service.access.decide(caller, .read, .picture(region: region), at: now).allowed else { continue }
+                let picture = try await pictures.picture(region)
+                if let current = picture.current { versions.append(document(caller, picture, current)) }
+            }
+            return try routes.json(["pictures": versions])
+        }
+    }
+
+    /// A version with the items the caller may see.
+    func document(_ caller: Principal, _ picture: RegionPicture, _ version: PictureVersion) -> VersionDocument {
+        VersionDocument(region: picture.region, version: version.number, publishedAt: version.publishedAt, publishedBy: version.publishedBy,
+                        items: picture.items(of: version).filter { pictures.maySee(caller, $0) }.map(ItemDocument.init))
+    }
+
+    static func unknownItem(_ id: String) -> Problem { Problem.notFound("no contribution \"\(id)\"") }
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+}

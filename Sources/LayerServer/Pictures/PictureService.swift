@@ -1,0 +1,185 @@
+import AccessPolicy
+import Foundation
+import GRDB
+import GeoCore
+import RiskPicture
+
+/// The regions' risk pictures as the service keeps and shows them: domain steps through the
+/// store (one transaction with its audit record each), decisions in the one order (read first:
+/// a picture the caller may not read does not exist for it), and what a caller may see of a
+/// picture: an effect on an asset carries the conditions of the asset's layer.
+public final class PictureService: Sendable {
+    public let store: any PictureStore
+    let layers: LayerService
+    var access: AccessControl { layers.access }
+
+    public init(store: any PictureStore, layers: LayerService) {
+        self.store = store
+        self.layers = layers
+    }
+
+    /// The one answer for a picture that does not exist for the caller: an unknown region code,
+    /// or a region whose picture it may not read.
+    static func unknownPicture(_ region: String) -> Problem { Problem.notFound("no risk picture of \"\(region)\"") }
+
+    // MARK: Decisions
+
+    /// The read decision on a region's picture, or the unknown-picture answer (denials of real
+    /// regions are audited; made-up codes are answered without a decision).
+    func readable(_ caller: Principal, _ region: String) throws -> Decision {
+        guard Policy.regionCodes.contains(region) else { throw Self.unknownPicture(region) }
+        let now = layers.clock()
+        let d = access.decide(caller, .read, .picture(region: region), at: now)
+        guard d.allowed else {
+            access.audit(denied: d, principal: caller, action: .read, resource: .picture(region: region), at: now)
+            throw Self.unknownPicture(region)
+        }
+        return d
+    }
+
+    /// After the read decision: `write` (contribute) or `approve` (verify and publish), or 403
+    /// with the reason (audited).
+    func require(_ caller: Principal, _ action: Action, _ region: String) throws -> Decision {
+        _ = try readable(caller, region)
+        let now = layers.clock()
+        let d = access.decide(caller, action, .picture(region: region), at: now)
+        guard d.allowed else {
+            access.audit(denied: d, principal: caller, action: action, resource: .picture(region: region), at: now)
+            throw Problem.forbidden(d.reasons.last ?? "no rule allows it")
+        }
+        return d
+    }
+
+    /// True when `caller` manages (verifies, publishes) the region's picture.
+    func manages(_ caller: Principal, _ region: String) -> Bool {
+        access.decide(caller, .approve, .picture(region: region), at: layers.clock()).allowed
+    }
+
+    // MARK: What a caller sees
+
+    /// An effect on an asset is seen only by callers that may read the asset's layer where the
+    /// asset lies (strictest input wins). Threats, and effects described by an area only, are
+    /// the picture's own.
+    func maySee(_ caller: Principal, _ item: Item) -> Bool {
+        guard case .effect(let e)? = item.contribution.content, let asset = e.asset else { return true }
+        let grant = access.readGrant(caller, layer: asset.layer, at: layers.clock())
+        guard grant.decision.allowed else { return false }
+        guard grant.decision.filter != .everywhere else { return true }
+        guard let p = asset.position, let area = try? layers.tiles.scope.resolve(grant.decision.filter, crs: .wgs84) else { return false }
+        return area.geometry.containsPoint(Position(p.x, p.y))
+    }
+
+    /// A pending or rejected contribution is seen by its author's organisation and the region's
+    /// information managers only; a published one by every reader that may see it.
+    func maySeeContribution(_ caller: Principal, _ item: Item, region: String) -> Bool {
+        guard maySee(caller, item) else { return false }
+        if item.history.contains(where: { $0.state == .published }) { return true }
+        return item.contribution.organisation == caller.organisation || manages(caller, region)
+    }
+
+    // MARK: Steps
+
+    /// Records the step's audit event: who did what to which region's picture, under which rules.
+    func auditEvent(_ caller: Principal, _ d: Decision, _ action: String, _ region: String, detail: String) -> AuditEvent {
+        AuditEvent(time: layers.clock(), kind: .change, subject: caller.subject.text, organisation: caller.organisation, action: action,
+                   resource: "picture:\(region)", decision: "allow", rules: d.rules, policyHash: d.policyHash, detail: detail)
+    }
+
+    /// Takes a contribution. The asset of an effect must be a feature of a layer the caller
+    /// reads, where it reads it; its layer version and position are recorded with the effect.
+    func submit(_ caller: Principal, region: String, _ body: ContributionBody) async throws -> Item {
+        let d = try require(caller, .write, region)
+        var action = try body.action()
+        if case .add(.effect(var effect), let supersedes) = action, let asset = effect.asset {
+            effect.asset = try await locate(asset, for: caller)
+            action = .add(.effect(effect), supersedes: supersedes)
+        }
+        let contribution = Contribution(id: UploadService.newID(prefix: "rp-"), region: region, action: action,
+                                        organisation: caller.organisation, author: caller.subject.text, submittedAt: layers.clock())
+        return try await BlockingWork.run { [store] in
+            try store.change(region: region, audit: { (item: Item) in
+                self.auditEvent(caller, d, "contribute", region, detail: "submitted \(item.contribution.content?.kind ?? "cancellation") \(item.id)")
+            }) { picture in
+                try picture.submit(contribution)
+                return picture.items[contribution.id]!
+            }
+        }
+    }
+
+    /// The feature `asset` names, as the caller may see it, with its layer version and position.
+    func locate(_ asset: AssetRef, for caller: Principal) async throws -> AssetRef {
+        let missing = StoreError(.invalidRequest, "no feature \(asset.feature) in layer \"\(asset.layer)\": name an asset of a layer you may read, by the feature id its tiles show")
+        guard let (layer, grant) = layers.visibleLayer(asset.layer, caller) else { throw missing }
+        let version = layer.current
+        let table = GeoPackageSchema.quote(version.tableName)
+        let geometry = try await layers.store.read { db -> Geometry? in
+            guard let blob = try Data.fetchOne(db, sql: "SELECT geom FROM \(table) WHERE fid = ?", arguments: [asset.feature]) else { return nil }
+            return try GeoPackageBinary.decode([UInt8](blob)).geometry
+        }
+        guard let geometry, let envelope = geometry.envelope else { throw missing }
+        let centre: Position
+        if case .point(let p?) = geometry { centre = p } else { centre = envelope.center }
+        let wgs84 = try layers.tiles.transformers.withTransformer(from: version.crs, to: .wgs84) { try $0.transform(centre) }
+        if grant.decision.filter != .everywhere {
+            guard let area = try layers.tiles.scope.resolve(grant.decision.filter, crs: .wgs84), area.geometry.containsPoint(wgs84) else { throw missing }
+        }
+        return AssetRef(layer: asset.layer, feature: asset.feature, version: layer.currentVersion, position: XY(wgs84.x, wgs84.y))
+    }
+
+    /// Accepts or rejects a pending contribution (information managers of the region).
+    func verify(_ caller: Principal, region: String, item id: ItemID, accept: Bool, text: String?) async throws -> Item {
+        let d = try require(caller, .approve, region)
+        let now = layers.clock()
+        return try await BlockingWork.run { [store] in
+            try store.change(region: region, audit: { (item: Item) in
+                self.auditEvent(caller, d, accept ? "accept" : "reject", region,
+                                detail: "\(accept ? "accepted" : "rejected") \(item.id)" + (text.map { ": \($0)" } ?? ""))
+            }) { picture in
+                if accept {
+                    try picture.accept(id, by: caller.subject.text, at: now, note: text)
+                } else {
+                    try picture.reject(id, by: caller.subject.text, at: now, reason: text ?? "")
+                }
+                return picture.items[id]!
+            }
+        }
+    }
+
+    /// Publishes a new version of the region's picture (information managers of the region).
+    func publish(_ caller: Principal, region: String) async throws -> (RegionPicture, PictureVersion) {
+        let d = try require(caller, .approve, region)
+        let now = layers.clock()
+        return try await BlockingWork.run { [store] in
+            try store.change(region: region, audit: { (result: (RegionPicture, PictureVersion)) in
+                self.auditEvent(caller, d, "publish", region, detail: "published version \(result.1.number) of the picture of \(region): \(result.1.items.count) items")
+            }) { picture in
+                let v = try picture.publish(by: caller.subject.text, at: now)
+                return (picture, v)
+            }
+        }
+    }
+
+    /// Takes out what has expired in every region's picture, as versions by the system.
+    @discardableResult
+    public func expire(at time: Date) throws -> [String: PictureVersion] {
+        var out: [String: PictureVersion] = [:]
+        for region in try store.regions() {
+            // Read first: most regions have nothing to expire, and need no write.
+            let picture = try store.picture(region: region)
+            var probe = picture
+            guard probe.expire(at: time) != nil else { continue }
+            let v = try store.change(region: region, audit: { (v: PictureVersion?) in
+                AuditEvent(time: time, kind: .change, subject: RegionPicture.expiryActor, organisation: "", action: "expire",
+                           resource: "picture:\(region)", decision: "allow", rules: [], policyHash: self.access.policy.hash,
+                           detail: "version \(v?.number ?? 0) of the picture of \(region): expired items withdrawn")
+            }) { $0.expire(at: time) }
+            out[region] = v
+        }
+        return out
+    }
+
+    /// The picture for reading, from the store.
+    func picture(_ region: String) async throws -> RegionPicture {
+        try await BlockingWork.run { [store] in try store.picture(region: region) }
+    }
+}

@@ -1,0 +1,173 @@
+import AccessPolicy
+import Foundation
+import GRDB
+import GeoCore
+import Hummingbird
+import HummingbirdTesting
+@testable import LayerServer
+import NIOCore
+import Testing
+
+/// Issue 10's workflow over HTTP with three organisations: the water board HDSR contributes a
+/// threat, Vitens an effect on its pumping station, the information manager of VR Utrecht
+/// verifies and publishes. Others read as the access policy says; nothing is lost.
+@Suite("Risk-picture workflow")
+struct PictureWorkflowTests {
+    /// The demo cast's world; water_facilities is readable by kern and structureel partners only
+    /// (not by the standby contractor, who reads the VR09 picture while attached).
+    static func world() async throws -> UploadWorld {
+        let world = try await UploadWorld.make(points: 100)
+        try await BlockingWork.run {
+            let access = AccessStore(store: try LayerStore(configuration: StoreConfiguration(dataDirectory: world.directory)))
+            try access.put(LayerConditions(layer: "water_facilities", owner: "vitens", sensitivity: .confidential, allowedProfiles: [.kern, .structureel]),
+                           by: .localOperator())
+        }
+        return world
+    }
+
+    static func post(_ client: UploadClient, _ uri: String, as user: String, _ json: String = "") async throws -> TestResponse {
+        try await client.execute(uri, .post, as: user, body: ByteBuffer(string: json), headers: [.contentType: "application/json"])
+    }
+
+    static func threat(_ headline: String, supersedes: String? = nil, until: Date? = nil) -> String {
+        let iso = Date().addingTimeInterval(-60).formatted(.iso8601)
+        return """
+            {"type": "threat", "hazard": "high-water", "headline": "\(headline)", "severity": "Severe", "urgency": "Expected",
+             "certainty": "Likely", "likelihood": 0.4, "expectedEffects": "Uiterwaarden en kades onder water",
+             "area": {"crs": "EPSG:28992", "circles": [{"center": [136000, 443500], "radiusMetres": 4000}]},
+             "validFrom": "\(iso)"\(until.map { ", \"validUntil\": \"\($0.formatted(.iso8601))\"" } ?? "")\(supersedes.map { ", \"supersedes\": \"\($0)\"" } ?? "")}
+            """
+    }
+
+    @Test("submit, accept, reject, publish, supersede, cancel and expire; rejected contributions never published; every step audited")
+    func workflow() async throws {
+        let world = try await Self.world()
+        defer { world.remove() }
+        try await world.withServer { client in
+            // HDSR (structureel water board) submits a threat; it waits for the region.
+            let submitted = try await Self.post(client, "/pictures/VR09/contributions", as: "hdsr-editor", Self.threat("Hoogwater Lekdijk"))
+            #expect(submitted.status == .created, "\(submitted.text)")
+            let threat = try #require(try submitted.json()["id"]?.string)
+            #expect(try submitted.json()["state"]?.string == "submitted")
+            // Pending contributions: the author's organisation and the region's managers only.
+            #expect(try await client.execute("/pictures/VR09/contributions/\(threat)", as: "stedin-viewer").status == .notFound)
+            #expect(try await client.execute("/pictures/VR09/contributions?state=pending", as: "stedin-viewer").json()["contributions"]?.array?.isEmpty == true)
+            #expect(try await client.execute("/pictures/VR09/contributions?state=pending", as: "im-utrecht").json()["contributions"]?.array?.count == 1)
+            // Only the information manager verifies and publishes.
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(threat)/accept", as: "hdsr-editor").status == .forbidden)
+            #expect(try await Self.post(client, "/pictures/VR09/versions", as: "vitens-editor").status == .forbidden)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(threat)/accept", as: "im-utrecht").status == .ok)
+            let v1 = try await Self.post(client, "/pictures/VR09/versions", as: "im-utrecht")
+            let v1Number = try v1.json()["version"]?.number
+            #expect(v1.status == .created && v1Number == 1, "\(v1.text)")
+            let v1Time = Date()
+            try await Task.sleep(for: .milliseconds(1100))
+
+            // Vitens adds an effect on its pumping station (feature 1 of water_facilities) and a second one the region refuses.
+            let effect = try await Self.post(client, "/pictures/VR09/contributions", as: "vitens-editor",
+                                             "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": 1}, \"consequence\": \"Pompstation valt uit\", \"expectedDurationSeconds\": 172800}")
+            #expect(effect.status == .created, "\(effect.text)")
+            let effectID = try #require(try effect.json()["id"]?.string)
+            #expect(try effect.json()["effect"]?["asset"]?["version"]?.number == 1)
+            #expect(try effect.json()["effect"]?["asset"]?["position"]?.array?.count == 2)
+            let second = try await Self.post(client, "/pictures/VR09/contributions", as: "vitens-editor",
+                                             "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": 2}, \"consequence\": \"Dubbel\"}")
+            let secondID = try #require(try second.json()["id"]?.string)
+            // A feature that does not exist, or of a layer the caller may not read, is refused alike.
+            let noFeature = try await Self.post(client, "/pictures/VR09/contributions", as: "vitens-editor",
+                                                "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": 999999}, \"consequence\": \"x\"}")
+            #expect(noFeature.status == .unprocessableContent)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(secondID)/reject", as: "im-utrecht", "{}").status == .badRequest)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(secondID)/reject", as: "im-utrecht", "{\"reason\": \"dubbel gemeld\"}").status == .ok)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(effectID)/accept", as: "im-utrecht").status == .ok)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(secondID)/accept", as: "im-utrecht").status == .conflict)
+            let v2 = try await Self.post(client, "/pictures/VR09/versions", as: "im-utrecht").json()
+            #expect(v2["version"]?.number == 2)
+            #expect(Set(v2["items"]?.array?.compactMap { $0["id"]?.string } ?? []) == [threat, effectID])
+            try await Task.sleep(for: .milliseconds(1100))
+
+            // Readers: the national node sees both; the standby contractor (no access to
+            // water_facilities) sees the threat but not the effect on the asset, on every route.
+            let national = try await client.execute("/pictures/VR09", as: "locc-viewer").json()
+            #expect(national["items"]?.array?.count == 2)
+            let standby = try await client.execute("/pictures/VR09", as: "standby-viewer")
+            #expect(standby.status == .ok)
+            #expect(try standby.json()["items"]?.array?.compactMap { $0["id"]?.string } == [threat])
+            #expect(!standby.text.contains(effectID) && !standby.text.contains("water_facilities"))
+            #expect(try await client.execute("/pictures/VR09/contributions/\(effectID)", as: "standby-viewer").status == .notFound)
+            let standbyDiff = try await client.execute("/pictures/VR09/diff?from=1&to=2", as: "standby-viewer")
+            let standbyAdded = try standbyDiff.json()["added"]?.array
+            #expect(!standbyDiff.text.contains(effectID) && standbyAdded?.isEmpty == true)
+            let fullDiff = try await client.execute("/pictures/VR09/diff?from=1&to=2", as: "locc-viewer").json()
+            #expect(fullDiff["added"]?.array == [.string(effectID)])
+            #expect(!(try await client.execute("/pictures", as: "standby-viewer").text.contains(effectID)))
+            // As of a time: version 1 then.
+            let asOf = try await client.execute("/pictures/VR09?at=\(v1Time.formatted(.iso8601))", as: "locc-viewer").json()
+            #expect(asOf["version"]?.number == 1)
+
+            // HDSR updates its threat; the effect stays with it.
+            let update = try await Self.post(client, "/pictures/VR09/contributions", as: "hdsr-editor", Self.threat("Hoogwater Lekdijk, verhoogd", supersedes: threat))
+            let updateID = try #require(try update.json()["id"]?.string)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(updateID)/accept", as: "im-utrecht").status == .ok)
+            let v3 = try await Self.post(client, "/pictures/VR09/versions", as: "im-utrecht").json()
+            #expect(Set(v3["items"]?.array?.compactMap { $0["id"]?.string } ?? []) == [updateID, effectID])
+            let changed = try await client.execute("/pictures/VR09/diff?from=2&to=3", as: "locc-viewer").json()
+            #expect(changed["changed"]?.array?.first?["old"]?.string == threat && changed["changed"]?.array?.first?["new"]?.string == updateID)
+
+            // HDSR cancels; threat and effect leave the picture.
+            let cancel = try await Self.post(client, "/pictures/VR09/contributions", as: "hdsr-editor", "{\"type\": \"cancel\", \"item\": \"\(updateID)\", \"reason\": \"Waterstand daalt\"}")
+            let cancelID = try #require(try cancel.json()["id"]?.string)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(cancelID)/accept", as: "im-utrecht").status == .ok)
+            let v4 = try await Self.post(client, "/pictures/VR09/versions", as: "im-utrecht").json()
+            #expect(v4["items"]?.array?.isEmpty == true)
+            let withdrawn = try await client.execute("/pictures/VR09/diff?from=3&to=4", as: "locc-viewer").json()
+            #expect(Set(withdrawn["withdrawn"]?.array?.compactMap { $0["item"]?.string } ?? []) == [updateID, effectID])
+
+            // A threat that expires leaves by itself, as a version by the system.
+            let brief = try await Self.post(client, "/pictures/VR09/contributions", as: "hdsr-editor", Self.threat("Kortstondig", until: Date() + 3))
+            let briefID = try #require(try brief.json()["id"]?.string)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(briefID)/accept", as: "im-utrecht").status == .ok)
+            #expect(try await Self.post(client, "/pictures/VR09/versions", as: "im-utrecht").status == .created)
+            var expired: JSONValue?
+            for _ in 0..<100 {
+                let current = try await client.execute("/pictures/VR09", as: "locc-viewer").json()
+                if current["publishedBy"]?.string == "system:expiry" { expired = current; break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(expired?["version"]?.number == 6 && expired?["items"]?.array?.isEmpty == true)
+
+            // The rejected contribution is in no version; every step is in the audit chain.
+            for n in 1...6 {
+                #expect(!(try await client.execute("/pictures/VR09/versions/\(n)", as: "locc-viewer").text.contains(secondID)))
+            }
+            try await client.service.access.recorder.flush()
+            let records = try await client.service.store.read { db in try AuditLog.query(db, limit: 10_000) }.filter { $0.event.resource == "picture:VR09" }
+            let actions = records.map(\.event.action)
+            #expect(actions.filter { $0 == "contribute" }.count == 6 && actions.filter { $0 == "publish" }.count == 5)
+            #expect(actions.contains("accept") && actions.contains("reject") && actions.contains("expire"))
+            #expect(records.contains { $0.event.kind == .denial && $0.event.subject == "hdsr-editor" && $0.event.action == "approve" })
+            let verified = try await BlockingWork.run { try AccessStore(store: client.service.store).verifyAudit() }
+            #expect(verified.intact)
+        }
+    }
+
+    @Test("a picture the caller may not read answers as a missing one")
+    func hiddenPictures() async throws {
+        let world = try await Self.world()
+        defer { world.remove() }
+        try await world.withServer { client in
+            for user in ["adhoc-viewer", "standby-viewer"] {
+                // The standby contractor reads VR09 (its exercise), not VR13.
+                let hidden = user == "adhoc-viewer" ? "VR09" : "VR13"
+                for (method, path, body) in [(HTTPRequest.Method.get, "", ""), (.get, "/contributions", ""), (.get, "/diff?to=1", ""),
+                                             (.get, "/versions/1", ""), (.post, "/versions", ""),
+                                             (.post, "/contributions", Self.threat("x"))] {
+                    let a = try await client.execute("/pictures/\(hidden)\(path)", method, as: user, body: ByteBuffer(string: body))
+                    let b = try await client.execute("/pictures/VR99\(path)", method, as: user, body: ByteBuffer(string: body))
+                    #expect(a.status == .notFound && b.status == .notFound, "\(user) \(path)")
+                    #expect(a.text.replacingOccurrences(of: hidden, with: "<r>") == b.text.replacingOccurrences(of: "VR99", with: "<r>"), "\(user) \(path)")
+                }
+            }
+        }
+    }
+}
