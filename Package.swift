@@ -96,7 +96,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "AccessPolicy", "LayerServer", "GeoCore", "TileRender", "MVTTestSupport",
+            "AccessPolicy", "LayerServer", "GeoCore", "RiskPicture", "TileRender", "MVTTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 @testable import LayerServer
 import NIOCore
+import RiskPicture
 import Testing
 
 /// Issue 10's workflow over HTTP with three organisations: the water board HDSR contributes a
@@ -77,6 +78,23 @@ struct PictureWorkflowTests {
             let noFeature = try await Self.post(client, "/pictures/VR09/contributions", as: "vitens-editor",
                                                 "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": 999999}, \"consequence\": \"x\"}")
             #expect(noFeature.status == .unprocessableContent)
+            // Stedin reads water_facilities only inside its regions: it names assets by the opaque
+            // ids of its tiles, and is shown those, never the stored ones.
+            let stedin = Principal(subject: .user("stedin-viewer"), organisation: "stedin", tokenID: nil, via: .bearer)
+            let grant = client.service.access.readGrant(stedin, layer: "water_facilities", at: Date())
+            #expect(grant.decision.filter != .everywhere)
+            let opaque = OpaqueFeatureIDs(secret: client.service.access.keyBytes, layer: "water_facilities", version: 1, accessClass: grant.accessClass).hasher().id(3)
+            let byStedin = try await Self.post(client, "/pictures/VR09/contributions", as: "stedin-viewer",
+                                               "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": \(opaque)}, \"consequence\": \"Gasdruk\"}")
+            #expect(byStedin.status == .created, "\(byStedin.text)")
+            #expect(try byStedin.json()["effect"]?["asset"]?["feature"]?.number == Double(opaque))
+            let stedinID = try #require(try byStedin.json()["id"]?.string)
+            let stored = try SQLitePictureStore(store: client.service.store).picture(region: "VR09").items[stedinID]?.contribution.content
+            guard case .effect(let storedEffect)? = stored else { Issue.record("no stored effect"); return }
+            #expect(storedEffect.asset?.feature == 3, "the store keeps the stored id")
+            #expect(try await Self.post(client, "/pictures/VR09/contributions", as: "stedin-viewer",
+                                        "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": 3}, \"consequence\": \"x\"}").status == .unprocessableContent)
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(stedinID)/reject", as: "im-utrecht", "{\"reason\": \"niet van Stedin\"}").status == .ok)
             #expect(try await Self.post(client, "/pictures/VR09/contributions/\(secondID)/reject", as: "im-utrecht", "{}").status == .badRequest)
             #expect(try await Self.post(client, "/pictures/VR09/contributions/\(secondID)/reject", as: "im-utrecht", "{\"reason\": \"dubbel gemeld\"}").status == .ok)
             #expect(try await Self.post(client, "/pictures/VR09/contributions/\(effectID)/accept", as: "im-utrecht").status == .ok)
@@ -143,7 +161,7 @@ struct PictureWorkflowTests {
             try await client.service.access.recorder.flush()
             let records = try await client.service.store.read { db in try AuditLog.query(db, limit: 10_000) }.filter { $0.event.resource == "picture:VR09" }
             let actions = records.map(\.event.action)
-            #expect(actions.filter { $0 == "contribute" }.count == 6 && actions.filter { $0 == "publish" }.count == 5)
+            #expect(actions.filter { $0 == "contribute" }.count == 7 && actions.filter { $0 == "publish" }.count == 5)
             #expect(actions.contains("accept") && actions.contains("reject") && actions.contains("expire"))
             #expect(records.contains { $0.event.kind == .denial && $0.event.subject == "hdsr-editor" && $0.event.action == "approve" })
             let verified = try await BlockingWork.run { try AccessStore(store: client.service.store).verifyAudit() }

@@ -35,7 +35,7 @@ struct PictureRoutes {
                 throw Problem.badRequest("the JSON body is not a valid contribution: \(error)")
             }
             let item = try await pictures.submit(caller, region: region, body)
-            return try routes.json(ItemDocument(item), status: .created)
+            return try routes.json(ItemDocument(pictures.presented(item, for: caller)), status: .created)
         }
         router.get("/pictures/:region/contributions") { request, context in
             let caller = try routes.principal(request, context)
@@ -44,9 +44,9 @@ struct PictureRoutes {
             let picture = try await pictures.picture(region)
             let pendingOnly = request.uri.queryParameters["state"] == "pending"
             let items = picture.items.values
-                .filter { (!pendingOnly || [.submitted, .accepted].contains($0.state)) && pictures.maySeeContribution(caller, $0, region: region) }
+                .filter { (!pendingOnly || [.submitted, .accepted].contains($0.state)) && pictures.maySeeContribution(caller, $0, in: picture) }
                 .sorted { ($0.contribution.submittedAt, $0.id) < ($1.contribution.submittedAt, $1.id) }
-            return try routes.json(["region": AnyEncodable(region), "contributions": AnyEncodable(items.map(ItemDocument.init))])
+            return try routes.json(["region": AnyEncodable(region), "contributions": AnyEncodable(items.map { ItemDocument(pictures.presented($0, for: caller)) })])
         }
         router.get("/pictures/:region/contributions/:id") { request, context in
             let caller = try routes.principal(request, context)
@@ -54,8 +54,8 @@ struct PictureRoutes {
             let id = context.parameters.get("id") ?? ""
             _ = try pictures.readable(caller, region)
             let picture = try await pictures.picture(region)
-            guard let item = picture.items[id], pictures.maySeeContribution(caller, item, region: region) else { throw Self.unknownItem(id) }
-            return try routes.json(ItemDocument(item))
+            guard let item = picture.items[id], pictures.maySeeContribution(caller, item, in: picture) else { throw Self.unknownItem(id) }
+            return try routes.json(ItemDocument(pictures.presented(item, for: caller)))
         }
         for verb in ["accept", "reject"] {
             router.post("/pictures/:region/contributions/:id/\(verb)") { request, context in
@@ -65,7 +65,7 @@ struct PictureRoutes {
                 _ = try pictures.readable(caller, region)
                 // An item the caller may not see does not exist for it, before any other answer.
                 let picture = try await pictures.picture(region)
-                guard let item = picture.items[id], pictures.maySeeContribution(caller, item, region: region) else { throw Self.unknownItem(id) }
+                guard let item = picture.items[id], pictures.maySeeContribution(caller, item, in: picture) else { throw Self.unknownItem(id) }
                 struct Body: Decodable { var reason: String?; var note: String? }
                 let buffer = try await request.body.collect(upTo: 64 << 10)
                 let body = buffer.readableBytes == 0 ? Body() : try Self.decoder.decode(Body.self, from: Data(buffer.readableBytesView))
@@ -75,7 +75,7 @@ struct PictureRoutes {
                 }
                 let changed = try await pictures.verify(caller, region: region, item: id, accept: verb == "accept",
                                                         text: verb == "accept" ? body.note : body.reason)
-                return try routes.json(ItemDocument(changed))
+                return try routes.json(ItemDocument(pictures.presented(changed, for: caller)))
             }
         }
         router.post("/pictures/:region/versions") { request, context in
@@ -123,7 +123,7 @@ struct PictureRoutes {
             }
             let diff = picture.diff(from: picture.version(from), to: b)
             // Items the caller may not see are left out of the diff as of the picture.
-            let hidden = Set(picture.items.values.filter { !pictures.maySee(caller, $0) }.map(\.id))
+            let hidden = Set(picture.items.values.filter { !pictures.maySee(caller, $0, in: picture) }.map(\.id))
             let seen = PictureDiff(from: diff.from, to: diff.to, added: diff.added.filter { !hidden.contains($0) },
                                    changed: diff.changed.filter { !hidden.contains($0.old) && !hidden.contains($0.new) },
                                    withdrawn: diff.withdrawn.filter { !hidden.contains($0.item) })
@@ -145,7 +145,7 @@ struct PictureRoutes {
     /// A version with the items the caller may see.
     func document(_ caller: Principal, _ picture: RegionPicture, _ version: PictureVersion) -> VersionDocument {
         VersionDocument(region: picture.region, version: version.number, publishedAt: version.publishedAt, publishedBy: version.publishedBy,
-                        items: picture.items(of: version).filter { pictures.maySee(caller, $0) }.map(ItemDocument.init))
+                        items: picture.items(of: version).filter { pictures.maySee(caller, $0, in: picture) }.map { ItemDocument(pictures.presented($0, for: caller)) })
     }
 
     static func unknownItem(_ id: String) -> Problem { Problem.notFound("no contribution \"\(id)\"") }

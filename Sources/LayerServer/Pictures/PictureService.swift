@@ -60,7 +60,12 @@ public final class PictureService: Sendable {
     /// An effect on an asset is seen only by callers that may read the asset's layer where the
     /// asset lies (strictest input wins). Threats, and effects described by an area only, are
     /// the picture's own.
-    func maySee(_ caller: Principal, _ item: Item) -> Bool {
+    func maySee(_ caller: Principal, _ item: Item, in picture: RegionPicture? = nil) -> Bool {
+        // A cancellation names its target: it is seen by those who see the target.
+        if case .cancel(let target, _) = item.contribution.action {
+            guard let picture, let t = picture.items[target] else { return true }
+            return maySee(caller, t, in: nil)
+        }
         guard case .effect(let e)? = item.contribution.content, let asset = e.asset else { return true }
         let grant = access.readGrant(caller, layer: asset.layer, at: layers.clock())
         guard grant.decision.allowed else { return false }
@@ -69,10 +74,24 @@ public final class PictureService: Sendable {
         return area.geometry.containsPoint(Position(p.x, p.y))
     }
 
+    /// The item as `caller` is shown it: an asset's feature id is the one the caller's tiles
+    /// show (an opaque id when it reads the layer only in part; see ``OpaqueFeatureIDs``).
+    func presented(_ item: Item, for caller: Principal) -> Item {
+        guard case .add(.effect(var e), let supersedes) = item.contribution.action, var asset = e.asset, let version = asset.version else { return item }
+        let grant = access.readGrant(caller, layer: asset.layer, at: layers.clock())
+        guard grant.decision.allowed, grant.decision.filter != .everywhere else { return item }
+        asset.feature = OpaqueFeatureIDs(secret: access.keyBytes, layer: asset.layer, version: version, accessClass: grant.accessClass).hasher().id(asset.feature)
+        e.asset = asset
+        var shown = item
+        shown.contribution.action = .add(.effect(e), supersedes: supersedes)
+        return shown
+    }
+
     /// A pending or rejected contribution is seen by its author's organisation and the region's
     /// information managers only; a published one by every reader that may see it.
-    func maySeeContribution(_ caller: Principal, _ item: Item, region: String) -> Bool {
-        guard maySee(caller, item) else { return false }
+    func maySeeContribution(_ caller: Principal, _ item: Item, in picture: RegionPicture) -> Bool {
+        let region = picture.region
+        guard maySee(caller, item, in: picture) else { return false }
         if item.history.contains(where: { $0.state == .published }) { return true }
         return item.contribution.organisation == caller.organisation || manages(caller, region)
     }
@@ -112,8 +131,28 @@ public final class PictureService: Sendable {
         guard let (layer, grant) = layers.visibleLayer(asset.layer, caller) else { throw missing }
         let version = layer.current
         let table = GeoPackageSchema.quote(version.tableName)
-        let geometry = try await layers.store.read { db -> Geometry? in
-            guard let blob = try Data.fetchOne(db, sql: "SELECT geom FROM \(table) WHERE fid = ?", arguments: [asset.feature]) else { return nil }
+        // A caller limited to an area knows features by the opaque ids of its tiles: find the
+        // stored feature among those in its area.
+        var fid = asset.feature
+        if grant.decision.filter != .everywhere {
+            guard let area = try layers.tiles.scope.resolve(grant.decision.filter, crs: version.crs) else { throw missing }
+            let box = area.envelope
+            let ids = OpaqueFeatureIDs(secret: access.keyBytes, layer: layer.id, version: layer.currentVersion, accessClass: grant.accessClass)
+            let rtree = GeoPackageSchema.quote(VersionTables(table: version.tableName).rtree)
+            let wanted = asset.feature
+            guard let found = try await layers.store.read({ db -> Int64? in
+                let hasher = ids.hasher()
+                let candidates = try Int64.fetchCursor(db, sql: "SELECT id FROM \(rtree) WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?",
+                                                       arguments: [box.maxX, box.minX, box.maxY, box.minY])
+                while let id = try candidates.next() {
+                    if hasher.id(id) == wanted { return id }
+                }
+                return nil
+            }) else { throw missing }
+            fid = found
+        }
+        let geometry = try await layers.store.read { [fid] db -> Geometry? in
+            guard let blob = try Data.fetchOne(db, sql: "SELECT geom FROM \(table) WHERE fid = ?", arguments: [fid]) else { return nil }
             return try GeoPackageBinary.decode([UInt8](blob)).geometry
         }
         guard let geometry, let envelope = geometry.envelope else { throw missing }
@@ -123,7 +162,7 @@ public final class PictureService: Sendable {
         if grant.decision.filter != .everywhere {
             guard let area = try layers.tiles.scope.resolve(grant.decision.filter, crs: .wgs84), area.geometry.containsPoint(wgs84) else { throw missing }
         }
-        return AssetRef(layer: asset.layer, feature: asset.feature, version: layer.currentVersion, position: XY(wgs84.x, wgs84.y))
+        return AssetRef(layer: asset.layer, feature: fid, version: layer.currentVersion, position: XY(wgs84.x, wgs84.y))
     }
 
     /// Accepts or rejects a pending contribution (information managers of the region).
