@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make run` and `make test`. Both install what they need.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libgdal-dev libgeos-dev libproj-dev libsqlite3-dev libcairo2-dev zlib1g-dev pkg-config gdal-bin fonts-dejavu-core zip curl
+APT_PACKAGES := libgdal-dev libgeos-dev libproj-dev libsqlite3-dev libcairo2-dev zlib1g-dev pkg-config gdal-bin fonts-dejavu-core zip curl libxml2-utils
 BENCH_PACKAGES := wrk
 DATA ?= data
 PORT ?= 8080

@@ -107,14 +107,19 @@ public struct Contribution: Codable, Sendable, Hashable {
     public var organisation: String
     public var author: String
     public var submittedAt: Date
+    /// The message it came in as, when it came from another system: a CAP alert's
+    /// `sender,identifier,sent`. Later CAP updates and cancels refer to it.
+    public var externalReference: String?
 
-    public init(id: ItemID, region: String, action: Action, organisation: String, author: String, submittedAt: Date) {
+    public init(id: ItemID, region: String, action: Action, organisation: String, author: String, submittedAt: Date,
+                externalReference: String? = nil) {
         self.id = id
         self.region = region
         self.action = action
         self.organisation = organisation
         self.author = author
         self.submittedAt = submittedAt
+        self.externalReference = externalReference
     }
 
     /// The content, for an addition.

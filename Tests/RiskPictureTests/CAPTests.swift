@@ -128,4 +128,90 @@ import Testing
         let deep = String(repeating: "<a>", count: 100) + String(repeating: "</a>", count: 100)
         #expect(throws: RiskPictureError.self) { try CAPAlert.parse(Data(deep.utf8)) }
     }
+
+    /// Runs xmllint (libxml2-utils, an independent validator) on `xml` with `arguments`; its exit status and output.
+    static func xmllint(_ xml: String, _ arguments: [String]) throws -> (Int32, String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cap-\(UUID().uuidString).xml")
+        try Data(xml.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
+        p.arguments = ["--noout", "--nonet"] + arguments + [file.path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    static var schema: String { corpus.appendingPathComponent("google-cap-library/schema/cap12.xsd").path }
+
+    @Test func alertsBecomeThreatsAndPublishedThreatsValidAlerts() throws {
+        var p = RegionPicture(region: "VR09")
+        let t0 = try Date("2026-12-01T09:00:00Z", strategy: .iso8601)
+        // In: an Alert, then an Update that refers to it, then a Cancel.
+        let first = try CAPAlert.parse(Data(Self.alert().utf8))
+        try p.submit(try first.contribution(id: "rp-1", in: p, organisation: "hdsr", author: "hdsr-editor", at: t0 + 60))
+        guard case .add(.threat(let threat), nil)? = p.items["rp-1"]?.contribution.action else { Issue.record("no threat"); return }
+        #expect(threat.hazard == .highWater && threat.severity == .severe && threat.headline == "Hoogwater Lek")
+        #expect(threat.area.wgs84.polygons[0][0][0] == XY(5.05, 51.97) && threat.area.wgs84.circles[0].radiusMetres == 4000)
+        #expect(threat.validUntil == (try Date("2026-12-03T09:00:00Z", strategy: .iso8601)))
+        try p.accept("rp-1", by: "im", at: t0 + 70)
+        try p.publish(by: "im", at: t0 + 80)
+        let update = try CAPAlert.parse(Data(Self.alert(msgType: "Update", references: "<references>hdsr@hdsr.nl,hdsr-2026-001,2026-12-01T10:00:00+01:00</references>",
+                                                          identifier: "hdsr-2026-002", sent: "2026-12-01T11:00:00+01:00",
+                                                          times: "<effective>2026-12-01T11:00:00+01:00</effective>").utf8))
+        try p.submit(try update.contribution(id: "rp-2", in: p, organisation: "hdsr", author: "hdsr-editor", at: t0 + 3600))
+        #expect(p.items["rp-2"]?.contribution.externalReference == "hdsr@hdsr.nl,hdsr-2026-002,2026-12-01T11:00:00+01:00")
+        try p.accept("rp-2", by: "im", at: t0 + 3601)
+        try p.publish(by: "im", at: t0 + 3602)
+        #expect(p.current?.items == ["rp-2"] && p.items["rp-1"]?.state == .superseded)
+        // An update of something that is not in the picture is refused.
+        let stray = try CAPAlert.parse(Data(Self.alert(msgType: "Update", references: "<references>x@y,nope,2026-12-01T10:00:00+01:00</references>").utf8))
+        #expect(throws: RiskPictureError.self) { try stray.contribution(id: "rp-x", in: p, organisation: "hdsr", author: "a", at: t0 + 3700) }
+        // A test message is no threat.
+        let test = try CAPAlert.parse(Data(Self.alert().replacingOccurrences(of: "<status>Actual</status>", with: "<status>Test</status>").utf8))
+        #expect(throws: RiskPictureError.self) { try test.contribution(id: "rp-t", in: p, organisation: "hdsr", author: "a", at: t0 + 3700) }
+
+        // Out: the Alert, the Update (referring to it) and, once cancelled, the Cancel validate against cap12.xsd.
+        let alert1 = try #require(CAPExport.alert("rp-1", in: p))
+        let alert2 = try #require(CAPExport.alert("rp-2", in: p))
+        #expect(alert1.contains("<msgType>Alert</msgType>") && alert2.contains("<msgType>Update</msgType>"))
+        #expect(alert2.contains("<references>risicobeeld.VR09@layerserver,rp-1,2026-12-01T09:01:20+00:00</references>"))
+        let cancel = try CAPAlert.parse(Data(Self.alert(msgType: "Cancel", references: "<references>risicobeeld.VR09@layerserver,rp-2,2026-12-01T10:00:02+00:00</references>",
+                                                          identifier: "hdsr-2026-003", sent: "2026-12-01T12:00:00+01:00",
+                                                          times: "").utf8))
+        try p.submit(try cancel.contribution(id: "rp-3", in: p, organisation: "hdsr", author: "hdsr-editor", at: t0 + 7200))
+        try p.accept("rp-3", by: "im", at: t0 + 7201)
+        try p.publish(by: "im", at: t0 + 7202)
+        let alert3 = try #require(CAPExport.alert("rp-2", in: p))
+        #expect(alert3.contains("<msgType>Cancel</msgType>") && alert3.contains("<references>risicobeeld.VR09@layerserver,rp-2,"))
+        for xml in [alert1, alert2, alert3] {
+            let (status, output) = try Self.xmllint(xml, ["--schema", Self.schema])
+            #expect(status == 0, "\(output)\n\(xml)")
+            // And our own reader takes it back.
+            #expect(throws: Never.self) { try CAPAlert.parse(Data(xml.utf8)) }
+        }
+        // An exported alert read back is the same threat.
+        let back = try CAPAlert.parse(Data(alert1.utf8)).threat()
+        #expect(back.hazard == threat.hazard && back.severity == threat.severity && back.area.wgs84 == threat.area.wgs84 && back.likelihood == threat.likelihood)
+
+        // The feed of the current alerts is Atom: well-formed, with the elements RFC 4287 requires
+        // (the corpus's RELAX NG schema is in compact syntax, which xmllint does not read).
+        var q = RegionPicture(region: "VR09")
+        try q.submit(try first.contribution(id: "rp-9", in: q, organisation: "hdsr", author: "hdsr-editor", at: t0))
+        try q.accept("rp-9", by: "im", at: t0)
+        try q.publish(by: "im", at: t0)
+        let feed = CAPExport.feed(q, base: "https://risico.example.nl")
+        #expect(feed.contains("<id>https://risico.example.nl/pictures/VR09/alerts/rp-9</id>"))
+        let (status, output) = try Self.xmllint(feed, [])
+        #expect(status == 0, "\(output)\n\(feed)")
+        let root = try XMLTree.parse(Data(feed.utf8))
+        #expect(root.name == "feed" && root.namespace == "http://www.w3.org/2005/Atom")
+        #expect(Set(root.children.map(\.name)).isSuperset(of: ["id", "title", "updated", "author", "entry"]))
+        for entry in root.children where entry.name == "entry" {
+            #expect(Set(entry.children.map(\.name)).isSuperset(of: ["id", "title", "updated", "link"]))
+        }
+    }
 }
