@@ -188,4 +188,64 @@ struct PictureWorkflowTests {
             }
         }
     }
+
+    static let capAlert = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+          <identifier>hdsr-2026-001</identifier><sender>hdsr@hdsr.nl</sender><sent>2026-12-01T10:00:00+01:00</sent>
+          <status>Actual</status><msgType>Alert</msgType><scope>Restricted</scope><restriction>Crisispartners</restriction>
+          <info><category>Met</category><event>Hoogwater</event><urgency>Expected</urgency><severity>Severe</severity>
+            <certainty>Likely</certainty><effective>2026-12-01T10:00:00+01:00</effective><headline>Hoogwater Lek</headline>
+            <description>Uiterwaarden onder water</description>
+            <parameter><valueName>likelihood</valueName><value>0.3</value></parameter>
+            <area><areaDesc>Lekdijk bij Vianen</areaDesc><polygon>51.97,5.05 51.97,5.15 52.0,5.15 52.0,5.05 51.97,5.05</polygon></area></info>
+        </alert>
+        """
+
+    @Test("CAP in and out over HTTP: an alert becomes a threat; the published threat is a valid CAP alert and an Atom entry; DTDs are refused")
+    func capOverHTTP() async throws {
+        let world = try await Self.world()
+        defer { world.remove() }
+        try await world.withServer { client in
+            let cap: HTTPFields = [.contentType: "application/cap+xml"]
+            let posted = try await client.execute("/pictures/VR09/contributions", .post, as: "hdsr-editor", body: ByteBuffer(string: Self.capAlert), headers: cap)
+            #expect(posted.status == .created, "\(posted.text)")
+            let id = try #require(try posted.json()["id"]?.string)
+            #expect(try posted.json()["threat"]?["hazard"]?.string == "high-water")
+            #expect(try await Self.post(client, "/pictures/VR09/contributions/\(id)/accept", as: "im-utrecht").status == .ok)
+            #expect(try await Self.post(client, "/pictures/VR09/versions", as: "im-utrecht").status == .created)
+            let out = try await client.execute("/pictures/VR09/alerts/\(id)", as: "locc-viewer")
+            #expect(out.status == .ok && out.headers[.contentType]?.hasPrefix("application/cap+xml") == true)
+            let (status, output) = try CAPValidation.xmllint(out.text, ["--schema", CAPValidation.schema])
+            #expect(status == 0, "\(output)\n\(out.text)")
+            let feed = try await client.execute("/pictures/VR09/alerts", as: "standby-viewer")
+            #expect(feed.status == .ok && feed.text.contains("/pictures/VR09/alerts/\(id)"))
+            #expect(try await client.execute("/pictures/VR09/alerts", as: "adhoc-viewer").status == .notFound)
+            // An XXE document is refused before any parsing, with the reason.
+            let xxe = Self.capAlert.replacingOccurrences(of: "<alert ", with: "<!DOCTYPE alert [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<alert ")
+                .replacingOccurrences(of: "Hoogwater Lek", with: "&x;")
+            let refused = try await client.execute("/pictures/VR09/contributions", .post, as: "hdsr-editor", body: ByteBuffer(string: xxe), headers: cap)
+            #expect(refused.status == .unprocessableContent && refused.text.contains("DTD") && !refused.text.contains("root:"))
+        }
+    }
+}
+
+/// xmllint (libxml2-utils) as an independent CAP validator for the end-to-end tests.
+enum CAPValidation {
+    static var schema: String { ServerFixture.sharedData.appendingPathComponent("cap/google-cap-library/schema/cap12.xsd").path }
+
+    static func xmllint(_ xml: String, _ arguments: [String]) throws -> (Int32, String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cap-\(UUID().uuidString).xml")
+        try Data(xml.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
+        p.arguments = ["--noout", "--nonet"] + arguments + [file.path]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
 }

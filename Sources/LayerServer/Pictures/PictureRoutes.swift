@@ -27,7 +27,11 @@ struct PictureRoutes {
             let caller = try routes.principal(request, context)
             let region = context.parameters.get("region") ?? ""
             _ = try pictures.readable(caller, region)
-            let buffer = try await request.body.collect(upTo: 4 << 20)
+            let buffer = try await request.body.collect(upTo: XMLTree.maximumBytes)
+            if let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/cap+xml") || type.hasPrefix("application/xml") || type.hasPrefix("text/xml") {
+                let item = try await pictures.submitCAP(caller, region: region, Data(buffer.readableBytesView))
+                return try routes.json(ItemDocument(pictures.presented(item, for: caller)), status: .created)
+            }
             let body: ContributionBody
             do {
                 body = try Self.decoder.decode(ContributionBody.self, from: Data(buffer.readableBytesView))
@@ -128,6 +132,27 @@ struct PictureRoutes {
                                    changed: diff.changed.filter { !hidden.contains($0.old) && !hidden.contains($0.new) },
                                    withdrawn: diff.withdrawn.filter { !hidden.contains($0.item) })
             return try routes.json(seen)
+        }
+        router.get("/pictures/:region/alerts") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            _ = try pictures.readable(caller, region)
+            let picture = try await pictures.picture(region)
+            let feed = CAPExport.feed(picture, base: routes.documents(request).base) { pictures.maySee(caller, $0, in: picture) }
+            return Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "private, max-age=10"],
+                            body: .init(byteBuffer: ByteBuffer(string: feed)))
+        }
+        router.get("/pictures/:region/alerts/:id") { request, context in
+            let caller = try routes.principal(request, context)
+            let region = context.parameters.get("region") ?? ""
+            let id = context.parameters.get("id") ?? ""
+            _ = try pictures.readable(caller, region)
+            let picture = try await pictures.picture(region)
+            guard let item = picture.items[id], pictures.maySee(caller, item, in: picture), let alert = CAPExport.alert(id, in: picture) else {
+                throw Problem.notFound("no published threat \"\(id)\" in the picture of \(region)")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/cap+xml; charset=utf-8", .cacheControl: "private, max-age=10"],
+                            body: .init(byteBuffer: ByteBuffer(string: alert)))
         }
         router.get("/pictures") { request, context in
             let caller = try routes.principal(request, context)

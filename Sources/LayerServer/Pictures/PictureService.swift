@@ -125,6 +125,23 @@ public final class PictureService: Sendable {
         }
     }
 
+    /// Takes a CAP 1.2 alert as a threat contribution (an Update supersedes, a Cancel withdraws
+    /// the threat its references name).
+    func submitCAP(_ caller: Principal, region: String, _ data: Data) async throws -> Item {
+        let d = try require(caller, .write, region)
+        let alert = try CAPAlert.parse(data)
+        let id = UploadService.newID(prefix: "rp-")
+        let now = layers.clock()
+        return try await BlockingWork.run { [store] in
+            try store.change(region: region, audit: { (item: Item) in
+                self.auditEvent(caller, d, "contribute", region, detail: "submitted CAP \(alert.msgType) \(alert.identifier) of \(alert.sender) as \(item.id)")
+            }) { picture in
+                try picture.submit(try alert.contribution(id: id, in: picture, organisation: caller.organisation, author: caller.subject.text, at: now))
+                return picture.items[id]!
+            }
+        }
+    }
+
     /// The feature `asset` names, as the caller may see it, with its layer version and position.
     func locate(_ asset: AssetRef, for caller: Principal) async throws -> AssetRef {
         let missing = StoreError(.invalidRequest, "no feature \(asset.feature) in layer \"\(asset.layer)\": name an asset of a layer you may read, by the feature id its tiles show")
