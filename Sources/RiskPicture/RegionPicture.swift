@@ -110,7 +110,8 @@ public struct RegionPicture: Codable, Sendable, Hashable {
 
     /// Version `number`, or nil.
     public func version(_ number: Int) -> PictureVersion? {
-        versions.indices.contains(number - 1) ? versions[number - 1] : nil
+        guard number >= 1, number <= versions.count else { return nil }
+        return versions[number - 1]
     }
 
     /// The version that was current at `time` (exact to the second), nil before the first.
@@ -208,6 +209,9 @@ public struct RegionPicture: Codable, Sendable, Hashable {
         items[c.id] = Item(contribution: c, history: [StateChange(state: .submitted, at: c.submittedAt, by: c.author)])
     }
 
+    /// Times a threat may name.
+    static let plausible = Date(timeIntervalSince1970: 946_684_800)...Date(timeIntervalSince1970: 7_258_118_400)
+
     static func check(_ content: Content) throws {
         switch content {
         case .threat(let t):
@@ -215,6 +219,9 @@ public struct RegionPicture: Codable, Sendable, Hashable {
             if let l = t.likelihood, !(0...1).contains(l) { throw RiskPictureError(.invalidContribution, "likelihood must lie in 0...1, got \(l)") }
             if let until = t.validUntil, until <= t.validFrom {
                 throw RiskPictureError(.invalidContribution, "validUntil must come after validFrom")
+            }
+            for date in [t.validFrom] + (t.validUntil.map { [$0] } ?? []) where !plausible.contains(date) {
+                throw RiskPictureError(.invalidContribution, "\(date.formatted(.iso8601)) lies outside 2000-2199: check the date")
             }
         case .effect(let e):
             guard e.asset != nil || e.area != nil else { throw RiskPictureError(.invalidContribution, "an effect names an asset (layer and feature) or an area") }

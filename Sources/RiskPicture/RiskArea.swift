@@ -92,8 +92,15 @@ public struct RiskArea: Codable, Sendable, Hashable {
             }
         }
         for (i, c) in given.circles.enumerated() {
-            guard c.center.x.isFinite, c.center.y.isFinite, c.radiusMetres.isFinite, c.radiusMetres > 0 else {
-                throw RiskPictureError(.invalidArea, "circle \(i + 1) needs a finite centre and a radius above 0")
+            guard c.center.x.isFinite, c.center.y.isFinite, c.radiusMetres.isFinite, c.radiusMetres > 0, c.radiusMetres <= Self.maximumRadius else {
+                throw RiskPictureError(.invalidArea, "circle \(i + 1) needs a finite centre and a radius above 0 and at most \(Int(Self.maximumRadius / 1000)) km")
+            }
+        }
+        if crs == .rdNew {
+            // RD New is defined for the Netherlands: PROJ would wrap coordinates far outside it.
+            for p in given.polygons.flatMap({ $0.flatMap { $0 } }) + given.circles.map(\.center)
+                where !(-7_000...300_000).contains(p.x) || !(289_000...629_000).contains(p.y) {
+                throw RiskPictureError(.invalidArea, "position \(p.x), \(p.y) lies outside RD New's area (x -7,000-300,000, y 289,000-629,000): check the CRS and axis order")
             }
         }
         self.crs = crs
@@ -105,6 +112,9 @@ public struct RiskArea: Codable, Sendable, Hashable {
         }
         wgs84 = converted
     }
+
+    /// The largest circle radius accepted, in metres.
+    public static let maximumRadius = 1_000_000.0
 
     /// The area as given, using GeoCore's PROJ transformations for RD New.
     public init(crs: AreaCRS, given: Shape) throws {

@@ -230,6 +230,79 @@ struct PictureWorkflowTests {
     }
 }
 
+/// Review findings on the picture routes, pinned.
+@Suite("Risk-picture hardening")
+struct PictureHardeningTests {
+    @Test("hidden items are never named (supersedes, reasons, diff, as targets); bad numbers and bodies are 400; sizes are bounded")
+    func hardening() async throws {
+        let world = try await PictureWorkflowTests.world()
+        defer { world.remove() }
+        // A fire brigade (emergency service, not audited) reads the VR09 picture but not the confidential water_facilities.
+        let brandweer = try await BlockingWork.run { () -> String in
+            let access = AccessStore(store: try LayerStore(configuration: StoreConfiguration(dataDirectory: world.directory)))
+            try access.change(by: .localOperator(), resource: "system", summary: "brandweer") { p in
+                p.organisations["brandweer"] = Organisation(id: "brandweer", name: "Brandweer", coreTask: .hulpdienst, profile: .kern, audit: .notAudited,
+                                                            reach: .regional, regions: ["VR09"], adoptionRegion: "VR09")
+                p.users["brandweer-editor"] = User(id: "brandweer-editor", name: "B", organisation: "brandweer", roles: [.viewer, .editor])
+            }
+            return try access.issueToken(for: "brandweer-editor", label: "t", expiresAt: Date() + 3600, by: .localOperator()).token
+        }
+        try await world.withServer { client in
+            func post(_ uri: String, _ user: String, _ json: String = "") async throws -> TestResponse {
+                let token = user == "brandweer-editor" ? brandweer : world.token(user)
+                return try await client.client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                                       body: ByteBuffer(string: json))
+            }
+            func get(_ uri: String, _ user: String) async throws -> TestResponse {
+                let token = user == "brandweer-editor" ? brandweer : world.token(user)
+                return try await client.client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"], body: nil)
+            }
+            let threat = try #require(try await post("/pictures/VR09/contributions", "hdsr-editor", PictureWorkflowTests.threat("Hoogwater")).json()["id"]?.string)
+            _ = try await post("/pictures/VR09/contributions/\(threat)/accept", "im-utrecht")
+            _ = try await post("/pictures/VR09/versions", "im-utrecht")
+            // An area-only effect (everyone sees it), then Vitens replaces it by an effect on its asset (the brigade does not see that).
+            let area = "{\"crs\": \"EPSG:28992\", \"circles\": [{\"center\": [136000, 443500], \"radiusMetres\": 500}]}"
+            let visible = try #require(try await post("/pictures/VR09/contributions", "vitens-editor",
+                                                      "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"area\": \(area), \"consequence\": \"Wateroverlast\"}").json()["id"]?.string)
+            _ = try await post("/pictures/VR09/contributions/\(visible)/accept", "im-utrecht")
+            _ = try await post("/pictures/VR09/versions", "im-utrecht")
+            let hidden = try #require(try await post("/pictures/VR09/contributions", "vitens-editor",
+                                                     "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": 1}, \"consequence\": \"Pompstation\", \"supersedes\": \"\(visible)\"}").json()["id"]?.string)
+            _ = try await post("/pictures/VR09/contributions/\(hidden)/accept", "im-utrecht")
+            _ = try await post("/pictures/VR09/versions", "im-utrecht")
+            for uri in ["/pictures/VR09", "/pictures/VR09/versions/3", "/pictures/VR09/diff?from=2&to=3", "/pictures/VR09/contributions", "/pictures/VR09/contributions/\(visible)", "/pictures"] {
+                let r = try await get(uri, "brandweer-editor")
+                #expect(r.status == .ok, "\(uri): \(r.text)")
+                #expect(!r.text.contains(hidden), "\(uri) names the hidden effect: \(r.text)")
+            }
+            let diff = try await get("/pictures/VR09/diff?from=2&to=3", "brandweer-editor").json()
+            #expect(diff["withdrawn"]?.array?.first?["item"]?.string == visible && diff["changed"]?.array?.isEmpty == true)
+            // Naming the hidden effect as a target answers as an unknown id.
+            let a = try await post("/pictures/VR09/contributions", "brandweer-editor", "{\"type\": \"cancel\", \"item\": \"\(hidden)\", \"reason\": \"x\"}")
+            let b = try await post("/pictures/VR09/contributions", "brandweer-editor", "{\"type\": \"cancel\", \"item\": \"rp-000000000000000000000000\", \"reason\": \"x\"}")
+            #expect(a.status == .notFound && a.text.replacingOccurrences(of: hidden, with: "<id>") == b.text.replacingOccurrences(of: "rp-000000000000000000000000", with: "<id>"))
+
+            // Numbers and bodies.
+            for uri in ["/pictures/VR09/diff?to=1&from=-9223372036854775808", "/pictures/VR09/diff?to=-9223372036854775808", "/pictures/VR09/diff?to=abc"] {
+                #expect(try await get(uri, "locc-viewer").status == .badRequest, "\(uri)")
+            }
+            #expect(try await get("/pictures/VR09/versions/-1", "locc-viewer").status == .badRequest)
+            #expect(try await post("/pictures/VR09/contributions/\(threat)/accept", "im-utrecht", "{bad").status == .badRequest)
+            #expect(try await post("/pictures/VR09/contributions/\(threat)/accept", "hdsr-editor", "{bad").status == .forbidden)
+            // Sizes.
+            let ring = (0..<12_000).map { i in "[\(136000 + i % 100), \(443000 + i / 100)]" }.joined(separator: ", ")
+            let huge = "{\"type\": \"threat\", \"hazard\": \"storm\", \"headline\": \"x\", \"validFrom\": \"2026-12-01T00:00:00Z\", \"area\": {\"crs\": \"EPSG:28992\", \"polygons\": [[[\(ring), [136000, 443000]]]]}}"
+            #expect(try await post("/pictures/VR09/contributions", "hdsr-editor", huge).status == .unprocessableContent)
+            let long = PictureWorkflowTests.threat(String(repeating: "x", count: 5000))
+            #expect(try await post("/pictures/VR09/contributions", "hdsr-editor", long).status == .unprocessableContent)
+            let far = "{\"type\": \"threat\", \"hazard\": \"storm\", \"headline\": \"x\", \"validFrom\": \"2026-12-01T00:00:00Z\", \"area\": {\"crs\": \"EPSG:28992\", \"circles\": [{\"center\": [1e300, 1e300], \"radiusMetres\": 10}]}}"
+            #expect(try await post("/pictures/VR09/contributions", "hdsr-editor", far).status == .unprocessableContent)
+            // The right to contribute is decided before the body is read: a reader without it gets 403, not 400.
+            #expect(try await post("/pictures/VR13/contributions", "locc-viewer", "{}").status == .forbidden)
+        }
+    }
+}
+
 /// xmllint (libxml2-utils) as an independent CAP validator for the end-to-end tests.
 enum CAPValidation {
     static var schema: String { ServerFixture.sharedData.appendingPathComponent("cap/google-cap-library/schema/cap12.xsd").path }

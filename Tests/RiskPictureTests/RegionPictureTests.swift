@@ -139,6 +139,9 @@ import Testing
         let backwards = Content.threat(Threat(hazard: .storm, area: Self.lekdijk, severity: .minor, urgency: .future, certainty: .possible,
                                               headline: "Storm", expectedEffects: "", validFrom: Self.t0 + 10, validUntil: Self.t0 + 5))
         #expect(code { try p.submit(Self.contribution("x", .add(backwards, supersedes: nil), by: "hdsr", at: 90)) } == .invalidContribution)
+        let ancient = Content.threat(Threat(hazard: .storm, area: Self.lekdijk, severity: .minor, urgency: .future, certainty: .possible,
+                                            headline: "Storm", expectedEffects: "", validFrom: Date(timeIntervalSince1970: -62_135_596_800)))
+        #expect(code { try p.submit(Self.contribution("x", .add(ancient, supersedes: nil), by: "hdsr", at: 90)) } == .invalidContribution)
         // Nothing of a refused step was kept.
         #expect(p.items.count == 3 && p.versions.count == 2)
     }
@@ -151,6 +154,8 @@ import Testing
         #expect(code(Shape(polygons: [[[XY(5, 52), XY(5.1, 52), XY(5, 52)]]])) == .invalidArea)
         #expect(code(Shape(polygons: [[[XY(5, 52), XY(5.1, 52), XY(5.1, 52.1), XY(5, 52.1)]]])) == .invalidArea)
         #expect(code(Shape(circles: [Circle(center: XY(5, 52), radiusMetres: 0)])) == .invalidArea)
+        #expect(code(Shape(circles: [Circle(center: XY(5, 52), radiusMetres: 1e308)])) == .invalidArea)
+        #expect(code(Shape(circles: [Circle(center: XY(1e300, 1e300), radiusMetres: 10)]), .rdNew) == .invalidArea)
         // RD numbers declared as WGS 84 lie outside the world.
         #expect(code(Shape(circles: [Circle(center: XY(155_000, 463_000), radiusMetres: 100)])) == .invalidArea)
         // RD New: kept as given, and in WGS 84 through PROJ (Amersfoort, the RD origin area).

@@ -26,7 +26,8 @@ struct PictureRoutes {
         router.post("/pictures/:region/contributions") { request, context in
             let caller = try routes.principal(request, context)
             let region = context.parameters.get("region") ?? ""
-            _ = try pictures.readable(caller, region)
+            // Read first (404), then the right to contribute (403), before the body is read.
+            _ = try pictures.require(caller, .write, region)
             let buffer = try await request.body.collect(upTo: XMLTree.maximumBytes)
             if let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/cap+xml") || type.hasPrefix("application/xml") || type.hasPrefix("text/xml") {
                 let item = try await pictures.submitCAP(caller, region: region, Data(buffer.readableBytesView))
@@ -50,7 +51,7 @@ struct PictureRoutes {
             let items = picture.items.values
                 .filter { (!pendingOnly || [.submitted, .accepted].contains($0.state)) && pictures.maySeeContribution(caller, $0, in: picture) }
                 .sorted { ($0.contribution.submittedAt, $0.id) < ($1.contribution.submittedAt, $1.id) }
-            return try routes.json(["region": AnyEncodable(region), "contributions": AnyEncodable(items.map { ItemDocument(pictures.presented($0, for: caller)) })])
+            return try routes.json(["region": AnyEncodable(region), "contributions": AnyEncodable(items.map { ItemDocument(pictures.presented($0, in: picture, for: caller)) })])
         }
         router.get("/pictures/:region/contributions/:id") { request, context in
             let caller = try routes.principal(request, context)
@@ -59,7 +60,7 @@ struct PictureRoutes {
             _ = try pictures.readable(caller, region)
             let picture = try await pictures.picture(region)
             guard let item = picture.items[id], pictures.maySeeContribution(caller, item, in: picture) else { throw Self.unknownItem(id) }
-            return try routes.json(ItemDocument(pictures.presented(item, for: caller)))
+            return try routes.json(ItemDocument(pictures.presented(item, in: picture, for: caller)))
         }
         for verb in ["accept", "reject"] {
             router.post("/pictures/:region/contributions/:id/\(verb)") { request, context in
@@ -70,16 +71,24 @@ struct PictureRoutes {
                 // An item the caller may not see does not exist for it, before any other answer.
                 let picture = try await pictures.picture(region)
                 guard let item = picture.items[id], pictures.maySeeContribution(caller, item, in: picture) else { throw Self.unknownItem(id) }
+                _ = try pictures.require(caller, .approve, region)
                 struct Body: Decodable { var reason: String?; var note: String? }
                 let buffer = try await request.body.collect(upTo: 64 << 10)
-                let body = buffer.readableBytes == 0 ? Body() : try Self.decoder.decode(Body.self, from: Data(buffer.readableBytesView))
+                let body: Body
+                do {
+                    body = buffer.readableBytes == 0 ? Body() : try Self.decoder.decode(Body.self, from: Data(buffer.readableBytesView))
+                } catch {
+                    throw Problem.badRequest("the JSON body must be {\"note\": \"...\"} or {\"reason\": \"...\"}")
+                }
                 if verb == "reject", (body.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                    _ = try pictures.require(caller, .approve, region)
                     throw Problem.badRequest("a rejection needs a reason: {\"reason\": \"...\"}")
+                }
+                for text in [body.reason, body.note].compactMap({ $0 }) where text.count > PictureService.maximumText {
+                    throw Problem.badRequest("a reason or note has at most \(PictureService.maximumText) characters")
                 }
                 let changed = try await pictures.verify(caller, region: region, item: id, accept: verb == "accept",
                                                         text: verb == "accept" ? body.note : body.reason)
-                return try routes.json(ItemDocument(pictures.presented(changed, for: caller)))
+                return try routes.json(ItemDocument(pictures.presented(changed, in: picture, for: caller)))
             }
         }
         router.post("/pictures/:region/versions") { request, context in
@@ -119,19 +128,20 @@ struct PictureRoutes {
             let region = context.parameters.get("region") ?? ""
             _ = try pictures.readable(caller, region)
             let q = request.uri.queryParameters
-            guard let to = q["to"].flatMap({ Int($0) }) else { throw Problem.badRequest("give to=<version> (and from=<version>, default the one before)") }
+            func version(_ name: String) throws -> Int? {
+                guard let raw = q[name[...]] else { return nil }
+                guard let v = Int(raw), (0...1_000_000_000).contains(v) else { throw Problem.badRequest("\(name) must be a version number, got \"\(raw.prefix(40))\"") }
+                return v
+            }
+            guard let to = try version("to"), to >= 1 else { throw Problem.badRequest("give to=<version> (and from=<version>, default the one before)") }
             let picture = try await pictures.picture(region)
-            let from = q["from"].flatMap { Int($0) } ?? (to - 1)
+            let from = try version("from") ?? (to - 1)
             guard let b = picture.version(to), from == 0 || picture.version(from) != nil else {
                 throw Problem.notFound("the picture of \(region) has no version \(picture.version(to) == nil ? to : from)")
             }
             let diff = picture.diff(from: picture.version(from), to: b)
             // Items the caller may not see are left out of the diff as of the picture.
-            let hidden = Set(picture.items.values.filter { !pictures.maySee(caller, $0, in: picture) }.map(\.id))
-            let seen = PictureDiff(from: diff.from, to: diff.to, added: diff.added.filter { !hidden.contains($0) },
-                                   changed: diff.changed.filter { !hidden.contains($0.old) && !hidden.contains($0.new) },
-                                   withdrawn: diff.withdrawn.filter { !hidden.contains($0.item) })
-            return try routes.json(seen)
+            return try routes.json(pictures.presented(diff, in: picture, for: caller))
         }
         router.get("/pictures/:region/alerts") { request, context in
             let caller = try routes.principal(request, context)
@@ -170,7 +180,7 @@ struct PictureRoutes {
     /// A version with the items the caller may see.
     func document(_ caller: Principal, _ picture: RegionPicture, _ version: PictureVersion) -> VersionDocument {
         VersionDocument(region: picture.region, version: version.number, publishedAt: version.publishedAt, publishedBy: version.publishedBy,
-                        items: picture.items(of: version).filter { pictures.maySee(caller, $0, in: picture) }.map { ItemDocument(pictures.presented($0, for: caller)) })
+                        items: picture.items(of: version).filter { pictures.maySee(caller, $0, in: picture) }.map { ItemDocument(pictures.presented($0, in: picture, for: caller)) })
     }
 
     static func unknownItem(_ id: String) -> Problem { Problem.notFound("no contribution \"\(id)\"") }

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import GeoCore
 import RiskPicture
+import Synchronization
 
 /// The regions' risk pictures as the service keeps and shows them: domain steps through the
 /// store (one transaction with its audit record each), decisions in the one order (read first:
@@ -12,6 +13,10 @@ public final class PictureService: Sendable {
     public let store: any PictureStore
     let layers: LayerService
     var access: AccessControl { layers.access }
+
+    /// The earliest end of a threat in each region's current version, for the store generation
+    /// it was read at: the expiry check reads pictures only when something changed or ends.
+    private let ends = Mutex<(generation: Int, next: [String: Date])>((-1, [:]))
 
     public init(store: any PictureStore, layers: LayerService) {
         self.store = store
@@ -75,16 +80,60 @@ public final class PictureService: Sendable {
     }
 
     /// The item as `caller` is shown it: an asset's feature id is the one the caller's tiles
-    /// show (an opaque id when it reads the layer only in part; see ``OpaqueFeatureIDs``).
-    func presented(_ item: Item, for caller: Principal) -> Item {
-        guard case .add(.effect(var e), let supersedes) = item.contribution.action, var asset = e.asset, let version = asset.version else { return item }
+    /// show (an opaque id when it reads the layer only in part; see ``OpaqueFeatureIDs``), and
+    /// items the caller may not see are not named (in `supersedes` and in state reasons).
+    func presented(_ item: Item, in picture: RegionPicture? = nil, for caller: Principal) -> Item {
+        var shown = item
+        if let picture {
+            let hidden = Set(picture.items.values.filter { !maySee(caller, $0, in: picture) }.map(\.id))
+            if case .add(let content, let old?) = shown.contribution.action, hidden.contains(old) {
+                shown.contribution.action = .add(content, supersedes: nil)
+            }
+            shown.history = shown.history.map { change in
+                var c = change
+                if let reason = c.reason, hidden.contains(where: { reason.contains($0) }) { c.reason = Self.unnamed(c.state) }
+                return c
+            }
+        }
+        guard case .add(.effect(var e), let supersedes) = shown.contribution.action, var asset = e.asset, let version = asset.version else { return shown }
         let grant = access.readGrant(caller, layer: asset.layer, at: layers.clock())
-        guard grant.decision.allowed, grant.decision.filter != .everywhere else { return item }
+        guard grant.decision.allowed, grant.decision.filter != .everywhere else { return shown }
         asset.feature = OpaqueFeatureIDs(secret: access.keyBytes, layer: asset.layer, version: version, accessClass: grant.accessClass).hasher().id(asset.feature)
         e.asset = asset
-        var shown = item
         shown.contribution.action = .add(.effect(e), supersedes: supersedes)
         return shown
+    }
+
+    /// A state reason that named an item the caller may not see.
+    static func unnamed(_ state: ItemState) -> String {
+        switch state {
+        case .superseded: "superseded"
+        case .cancelled: "cancelled"
+        case .expired: "expired"
+        default: "changed"
+        }
+    }
+
+    /// A diff as `caller` may see it: hidden items are not named; a change with one hidden side
+    /// reads as the visible side's addition or withdrawal.
+    func presented(_ diff: PictureDiff, in picture: RegionPicture, for caller: Principal) -> PictureDiff {
+        let hidden = Set(picture.items.values.filter { !maySee(caller, $0, in: picture) }.map(\.id))
+        var added = diff.added.filter { !hidden.contains($0) }
+        var withdrawn = diff.withdrawn.filter { !hidden.contains($0.item) }.map { w -> PictureDiff.Withdrawal in
+            var w = w
+            if let reason = w.reason, hidden.contains(where: { reason.contains($0) }) { w.reason = Self.unnamed(w.state) }
+            return w
+        }
+        var changed: [PictureDiff.Change] = []
+        for c in diff.changed {
+            switch (hidden.contains(c.old), hidden.contains(c.new)) {
+            case (false, false): changed.append(c)
+            case (false, true): withdrawn.append(.init(item: c.old, state: .superseded, reason: Self.unnamed(.superseded)))
+            case (true, false): added.append(c.new)
+            case (true, true): break
+            }
+        }
+        return PictureDiff(from: diff.from, to: diff.to, added: added, changed: changed, withdrawn: withdrawn)
     }
 
     /// A pending or rejected contribution is seen by its author's organisation and the region's
@@ -109,19 +158,80 @@ public final class PictureService: Sendable {
     func submit(_ caller: Principal, region: String, _ body: ContributionBody) async throws -> Item {
         let d = try require(caller, .write, region)
         var action = try body.action()
+        try Self.checkSize(action)
         if case .add(.effect(var effect), let supersedes) = action, let asset = effect.asset {
-            effect.asset = try await locate(asset, for: caller)
+            let located = try await locate(asset, for: caller)
+            // The asset is in the region whose picture it is for (where its managers verify it).
+            if let p = located.position, let area = try layers.tiles.scope.resolve(.within(regions: [region], areas: []), crs: .wgs84),
+               !area.geometry.containsPoint(Position(p.x, p.y)) {
+                throw RiskPictureError(.invalidContribution, "the asset lies outside \(region); contribute its effect to the picture of its own region")
+            }
+            effect.asset = located
             action = .add(.effect(effect), supersedes: supersedes)
         }
+
         let contribution = Contribution(id: UploadService.newID(prefix: "rp-"), region: region, action: action,
                                         organisation: caller.organisation, author: caller.subject.text, submittedAt: layers.clock())
         return try await BlockingWork.run { [store] in
             try store.change(region: region, audit: { (item: Item) in
                 self.auditEvent(caller, d, "contribute", region, detail: "submitted \(item.contribution.content?.kind ?? "cancellation") \(item.id)")
             }) { picture in
+                try self.checkContribution(contribution.action, caller, picture)
                 try picture.submit(contribution)
                 return picture.items[contribution.id]!
             }
+        }
+    }
+
+    /// Longest text of a headline, effect, consequence, reason or note.
+    static let maximumText = 4000
+    /// Most positions of a contribution's area (over its polygons), and most polygons and circles.
+    static let maximumVertices = 10_000
+    static let maximumShapes = 100
+    /// Contributions one organisation may have waiting in one region's picture.
+    static let maximumPending = 200
+
+    /// Refuses contributions whose size would make every reader of the picture pay: long texts,
+    /// areas with more than ``maximumVertices`` positions or ``maximumShapes`` parts.
+    static func checkSize(_ action: Contribution.Action) throws {
+        func text(_ s: String, _ name: String) throws {
+            guard s.count <= maximumText else { throw RiskPictureError(.invalidContribution, "\(name) has \(s.count) characters; at most \(maximumText)") }
+        }
+        func area(_ a: RiskArea) throws {
+            let vertices = a.given.polygons.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+            guard vertices <= maximumVertices, a.given.polygons.count + a.given.circles.count <= maximumShapes else {
+                throw RiskPictureError(.invalidArea, "the area has \(vertices) positions in \(a.given.polygons.count) polygons and \(a.given.circles.count) circles; at most \(maximumVertices) positions and \(maximumShapes) parts: simplify it")
+            }
+        }
+        switch action {
+        case .add(.threat(let t), _):
+            try text(t.headline, "headline")
+            try text(t.expectedEffects, "expectedEffects")
+            try area(t.area)
+        case .add(.effect(let e), _):
+            try text(e.consequence, "consequence")
+            if let a = e.area { try area(a) }
+        case .cancel(_, let reason):
+            try text(reason, "reason")
+        }
+    }
+
+    /// A contribution may name (update, cancel) only items the caller sees: an item it may not
+    /// see answers as an unknown one, in the domain's own words. An organisation has at most
+    /// ``maximumPending`` contributions waiting. Checked in the step's transaction.
+    func checkContribution(_ action: Contribution.Action, _ caller: Principal, _ picture: RegionPicture) throws {
+        let waiting = picture.items.values.filter { ($0.state == .submitted || $0.state == .accepted) && $0.contribution.organisation == caller.organisation }.count
+        guard waiting < Self.maximumPending else {
+            throw RiskPictureError(.conflict, "\(caller.organisation) has \(waiting) contributions waiting for the region in \(picture.region); wait until they are verified")
+        }
+        func hidden(_ id: ItemID) -> Bool { picture.items[id].map { !maySee(caller, $0, in: picture) } ?? false }
+        switch action {
+        case .add(_, let old?) where hidden(old):
+            throw RiskPictureError(.notFound, "the item to update, \(old) is not in the current picture of \(picture.region)")
+        case .cancel(let target, _) where hidden(target):
+            throw RiskPictureError(.notFound, "the item to cancel, \(target) is not in the current picture of \(picture.region)")
+        default:
+            return
         }
     }
 
@@ -136,7 +246,10 @@ public final class PictureService: Sendable {
             try store.change(region: region, audit: { (item: Item) in
                 self.auditEvent(caller, d, "contribute", region, detail: "submitted CAP \(alert.msgType) \(alert.identifier) of \(alert.sender) as \(item.id)")
             }) { picture in
-                try picture.submit(try alert.contribution(id: id, in: picture, organisation: caller.organisation, author: caller.subject.text, at: now))
+                let contribution = try alert.contribution(id: id, in: picture, organisation: caller.organisation, author: caller.subject.text, at: now)
+                try Self.checkSize(contribution.action)
+                try self.checkContribution(contribution.action, caller, picture)
+                try picture.submit(contribution)
                 return picture.items[id]!
             }
         }
@@ -218,11 +331,24 @@ public final class PictureService: Sendable {
     /// Takes out what has expired in every region's picture, as versions by the system.
     @discardableResult
     public func expire(at time: Date) throws -> [String: PictureVersion] {
+        let generation = try store.generation()
+        if ends.withLock({ $0.generation }) != generation {
+            // Something changed (here or in another process): read when each region's next threat ends.
+            var next: [String: Date] = [:]
+            for region in try store.regions() {
+                let picture = try store.picture(region: region)
+                let ends = picture.current.map { picture.items(of: $0) }?.compactMap { item -> Date? in
+                    if case .threat(let t)? = item.contribution.content { return t.validUntil }
+                    return nil
+                }
+                if let first = ends?.min() { next[region] = first }
+            }
+            ends.withLock { $0 = (generation, next) }
+        }
+        let due = ends.withLock { $0.next.filter { $0.value <= time }.map(\.key) }
         var out: [String: PictureVersion] = [:]
-        for region in try store.regions() {
-            // Read first: most regions have nothing to expire, and need no write.
-            let picture = try store.picture(region: region)
-            var probe = picture
+        for region in due.sorted() {
+            var probe = try store.picture(region: region)
             guard probe.expire(at: time) != nil else { continue }
             let v = try store.change(region: region, audit: { (v: PictureVersion?) in
                 AuditEvent(time: time, kind: .change, subject: RegionPicture.expiryActor, organisation: "", action: "expire",

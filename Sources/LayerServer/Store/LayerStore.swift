@@ -35,6 +35,9 @@ public final class LayerStore: Sendable {
             // the hot ones. (Memory-mapping the file counts the mapped file once per connection
             // in the process's RSS.)
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // INSERT OR REPLACE deletes the row it replaces: with recursive triggers on, that
+            // delete meets the append-only tables' delete triggers too.
+            try db.execute(sql: "PRAGMA recursive_triggers = ON")
         }
         do {
             pool = try DatabasePool(path: configuration.databaseURL.path, configuration: config)
