@@ -43,9 +43,7 @@ struct PictureRoutes {
             return try routes.json(ItemDocument(pictures.presented(item, for: caller)), status: .created)
         }
         router.get("/pictures/:region/contributions") { request, context in
-            let caller = try routes.principal(request, context)
-            let region = context.parameters.get("region") ?? ""
-            _ = try pictures.readable(caller, region)
+            let (caller, region) = try reader(request, context)
             let picture = try await pictures.picture(region)
             let pendingOnly = request.uri.queryParameters["state"] == "pending"
             let items = picture.items.values
@@ -54,20 +52,16 @@ struct PictureRoutes {
             return try routes.json(["region": AnyEncodable(region), "contributions": AnyEncodable(items.map { ItemDocument(pictures.presented($0, in: picture, for: caller)) })])
         }
         router.get("/pictures/:region/contributions/:id") { request, context in
-            let caller = try routes.principal(request, context)
-            let region = context.parameters.get("region") ?? ""
+            let (caller, region) = try reader(request, context)
             let id = context.parameters.get("id") ?? ""
-            _ = try pictures.readable(caller, region)
             let picture = try await pictures.picture(region)
             guard let item = picture.items[id], pictures.maySeeContribution(caller, item, in: picture) else { throw Self.unknownItem(id) }
             return try routes.json(ItemDocument(pictures.presented(item, in: picture, for: caller)))
         }
         for verb in ["accept", "reject"] {
             router.post("/pictures/:region/contributions/:id/\(verb)") { request, context in
-                let caller = try routes.principal(request, context)
-                let region = context.parameters.get("region") ?? ""
+                let (caller, region) = try reader(request, context)
                 let id = context.parameters.get("id") ?? ""
-                _ = try pictures.readable(caller, region)
                 // An item the caller may not see does not exist for it, before any other answer.
                 let picture = try await pictures.picture(region)
                 guard let item = picture.items[id], pictures.maySeeContribution(caller, item, in: picture) else { throw Self.unknownItem(id) }
@@ -98,9 +92,7 @@ struct PictureRoutes {
             return try routes.json(document(caller, picture, version), status: .created)
         }
         router.get("/pictures/:region") { request, context in
-            let caller = try routes.principal(request, context)
-            let region = context.parameters.get("region") ?? ""
-            _ = try pictures.readable(caller, region)
+            let (caller, region) = try reader(request, context)
             let picture = try await pictures.picture(region)
             let version: PictureVersion?
             if let at = request.uri.queryParameters["at"] {
@@ -115,18 +107,14 @@ struct PictureRoutes {
             return try routes.json(document(caller, picture, version))
         }
         router.get("/pictures/:region/versions/:n") { request, context in
-            let caller = try routes.principal(request, context)
-            let region = context.parameters.get("region") ?? ""
-            _ = try pictures.readable(caller, region)
+            let (caller, region) = try reader(request, context)
             let n = try routes.integer(context, "n")
             let picture = try await pictures.picture(region)
             guard let version = picture.version(n) else { throw Problem.notFound("the picture of \(region) has no version \(n)") }
             return try routes.json(document(caller, picture, version))
         }
         router.get("/pictures/:region/diff") { request, context in
-            let caller = try routes.principal(request, context)
-            let region = context.parameters.get("region") ?? ""
-            _ = try pictures.readable(caller, region)
+            let (caller, region) = try reader(request, context)
             let q = request.uri.queryParameters
             func version(_ name: String) throws -> Int? {
                 guard let raw = q[name[...]] else { return nil }
@@ -144,19 +132,15 @@ struct PictureRoutes {
             return try routes.json(pictures.presented(diff, in: picture, for: caller))
         }
         router.get("/pictures/:region/alerts") { request, context in
-            let caller = try routes.principal(request, context)
-            let region = context.parameters.get("region") ?? ""
-            _ = try pictures.readable(caller, region)
+            let (caller, region) = try reader(request, context)
             let picture = try await pictures.picture(region)
             let feed = CAPExport.feed(picture, base: routes.documents(request).base) { pictures.maySee(caller, $0, in: picture) }
             return Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "private, max-age=10"],
                             body: .init(byteBuffer: ByteBuffer(string: feed)))
         }
         router.get("/pictures/:region/alerts/:id") { request, context in
-            let caller = try routes.principal(request, context)
-            let region = context.parameters.get("region") ?? ""
+            let (caller, region) = try reader(request, context)
             let id = context.parameters.get("id") ?? ""
-            _ = try pictures.readable(caller, region)
             let picture = try await pictures.picture(region)
             guard let item = picture.items[id], pictures.maySee(caller, item, in: picture), let alert = CAPExport.alert(id, in: picture) else {
                 throw Problem.notFound("no published threat \"\(id)\" in the picture of \(region)")
@@ -175,6 +159,14 @@ struct PictureRoutes {
             }
             return try routes.json(["pictures": versions])
         }
+    }
+
+    /// The caller and the region of the path, after the read decision on its picture.
+    func reader(_ request: Request, _ context: ServerContext) throws -> (Principal, String) {
+        let caller = try routes.principal(request, context)
+        let region = context.parameters.get("region") ?? ""
+        _ = try pictures.readable(caller, region)
+        return (caller, region)
     }
 
     /// A version with the items the caller may see.
