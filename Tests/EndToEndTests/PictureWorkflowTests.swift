@@ -5,9 +5,11 @@ import GeoCore
 import Hummingbird
 import HummingbirdTesting
 @testable import LayerServer
+import MVTTestSupport
 import NIOCore
 import RiskPicture
 import Testing
+import TileRender
 
 /// Issue 10's workflow over HTTP with three organisations: the water board HDSR contributes a
 /// threat, Vitens an effect on its pumping station, the information manager of VR Utrecht
@@ -227,6 +229,90 @@ struct PictureWorkflowTests {
             let refused = try await client.execute("/pictures/VR09/contributions", .post, as: "hdsr-editor", body: ByteBuffer(string: xxe), headers: cap)
             #expect(refused.status == .unprocessableContent && refused.text.contains("DTD") && !refused.text.contains("root:"))
         }
+    }
+}
+
+/// The picture on the map: tiles per region and national, the style, and the impact query.
+@Suite("Risk picture on the map")
+struct PictureMapTests {
+    @Test("tiles show what the caller may see of the current version; a new version changes them; impact counts only readable features")
+    func tilesAndImpact() async throws {
+        let world = try await PictureWorkflowTests.world()
+        defer { world.remove() }
+        try await world.withServer { client in
+            func post(_ uri: String, _ user: String, _ json: String = "") async throws -> TestResponse {
+                try await PictureWorkflowTests.post(client, uri, as: user, json)
+            }
+            let threat = try #require(try await post("/pictures/VR09/contributions", "hdsr-editor", PictureWorkflowTests.threat("Hoogwater")).json()["id"]?.string)
+            _ = try await post("/pictures/VR09/contributions/\(threat)/accept", "im-utrecht")
+            _ = try await post("/pictures/VR09/versions", "im-utrecht")
+            let effect = try #require(try await post("/pictures/VR09/contributions", "vitens-editor",
+                                                     "{\"type\": \"effect\", \"threat\": \"\(threat)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": 1}, \"consequence\": \"Pompstation\"}").json()["id"]?.string)
+            _ = try await post("/pictures/VR09/contributions/\(effect)/accept", "im-utrecht")
+            _ = try await post("/pictures/VR09/versions", "im-utrecht")
+
+            // A z8 tile over the threat (RD 136000, 443500 is about 5.12 E, 51.98 N).
+            let p = try Transformer(from: .wgs84, to: .webMercator).transform(Position(5.12, 51.98))
+            let t = TileMatrixSet.webMercatorQuad.tile(containing: p, z: 8)!
+            func kinds(_ uri: String, _ user: String) async throws -> (HTTPResponse.Status, [String]) {
+                let r = try await client.execute(uri, as: user)
+                guard r.status == .ok else { return (r.status, []) }
+                let decoded = try MVTDecoder.decode(r.bytes)
+                let layer = try #require(decoded.layers.first { $0.name == PictureService.tileLayer })
+                let kindKey = try #require(layer.keys.firstIndex(of: "kind"))
+                return (r.status, layer.features.compactMap { f -> String? in
+                    // Tags are key/value index pairs.
+                    for pair in stride(from: 0, to: f.tags.count - 1, by: 2) where f.tags[pair] == UInt32(kindKey) {
+                        if case .string(let s) = layer.values[Int(f.tags[pair + 1])] { return s }
+                    }
+                    return nil
+                }.sorted())
+            }
+            let region = "/pictures/VR09/tiles/WebMercatorQuad/8/\(t.row)/\(t.col)"
+            let national = "/pictures/tiles/WebMercatorQuad/8/\(t.row)/\(t.col)"
+            #expect(try await kinds(region, "locc-viewer") == (.ok, ["effect", "threat"]))
+            #expect(try await kinds(national, "locc-viewer") == (.ok, ["effect", "threat"]))
+            // The standby contractor does not read water_facilities: the threat only.
+            #expect(try await kinds(region, "standby-viewer") == (.ok, ["threat"]))
+            #expect(try await client.execute(region, as: "adhoc-viewer").status == .notFound)
+            #expect(try await client.execute(national, as: "adhoc-viewer").status == .noContent)
+            #expect(try await client.execute("/pictures/VR09/tiles/WebMercatorQuad/99/0/0", as: "locc-viewer").status == .badRequest)
+            let before = try await client.execute(region, as: "locc-viewer")
+            #expect(try await client.execute(region, as: "locc-viewer", headers: [.ifNoneMatch: before.headers[.eTag]!]).status == .notModified)
+
+            // Impact: what the threat reaches of the layers the caller may read.
+            let impact = try await client.execute("/pictures/VR09/threats/\(threat)/impact?layers=water_facilities,no_such_layer", as: "locc-viewer").json()
+            let layers = try #require(impact["layers"]?.array)
+            #expect(layers.count == 1 && layers[0]["layer"]?.string == "water_facilities")
+            let count = try #require(layers[0]["count"]?.number)
+            #expect(count > 0 && layers[0]["features"]?["features"]?.array?.count == Int(count))
+            #expect(try await client.execute("/pictures/VR09/threats/\(threat)/impact?layers=water_facilities", as: "standby-viewer").json()["layers"]?.array?.isEmpty == true)
+            // Stedin reads the layer only inside its regions: opaque ids.
+            let stedin = try await client.execute("/pictures/VR09/threats/\(threat)/impact?layers=water_facilities", as: "stedin-viewer").json()
+            #expect(stedin["layers"]?.array?.first?["ids"]?.array?.allSatisfy { ($0.number ?? 0) > 1_000_000 } == true)
+            try await client.service.access.recorder.flush()
+            let reads = try await client.service.store.read { db in try AuditLog.query(db, layer: "water_facilities", kind: .read, limit: 1000) }
+            #expect(reads.contains { $0.event.subject == "locc-viewer" && $0.event.items.contains { $0.hasPrefix("impact:\(threat)") } })
+
+            // A new version changes the tiles.
+            let cancel = try #require(try await post("/pictures/VR09/contributions", "hdsr-editor", "{\"type\": \"cancel\", \"item\": \"\(threat)\", \"reason\": \"voorbij\"}").json()["id"]?.string)
+            _ = try await post("/pictures/VR09/contributions/\(cancel)/accept", "im-utrecht")
+            _ = try await post("/pictures/VR09/versions", "im-utrecht")
+            #expect(try await client.execute(region, as: "locc-viewer").status == .noContent)
+        }
+    }
+
+    @Test("the style colours threats by severity from the picture's tile layer")
+    func style() throws {
+        let url = ServerFixture.repository.appendingPathComponent("styles/risk-picture.json")
+        let style = try JSONValue.parse(Data(contentsOf: url))
+        #expect(style["version"]?.number == 8)
+        let layers = try #require(style["layers"]?.array)
+        #expect(layers.allSatisfy { $0["source-layer"]?.string == PictureService.tileLayer })
+        let fill = try #require(layers.first { $0["id"]?.string == "threat-fill" })
+        let text = "\(fill)"
+        for severity in ["Extreme", "Severe", "Moderate", "Minor"] { #expect(text.contains(severity)) }
+        #expect(style["sources"]?["risk"]?["tiles"]?.array?.first?.string?.hasSuffix("/pictures/tiles/WebMercatorQuad/{z}/{y}/{x}") == true)
     }
 }
 

@@ -191,8 +191,8 @@ struct Routes {
 
     // MARK: Tiles
 
-    func tile(_ request: Request, _ context: ServerContext, rowHasExtension: Bool = false) async throws -> Response {
-        // Validate the tile address before anything else touches it.
+    /// The tile matrix set and tile of the path, checked before anything else touches them (400).
+    func tileAddress(_ context: ServerContext, rowHasExtension: Bool = false) throws -> (TileMatrixSet, TileID) {
         let tms = try tileMatrixSet(context)
         let z = try integer(context, "z")
         let row = try integer(context, "row", stripExtension: rowHasExtension)
@@ -203,9 +203,15 @@ struct Routes {
         guard row < matrix.matrixHeight, col < matrix.matrixWidth else {
             throw Problem.badRequest("tile \(z)/\(row)/\(col) is outside \(tms.id) matrix \(z): rows and columns run 0-\(matrix.matrixHeight - 1)")
         }
+        return (tms, TileID(z: z, row: row, col: col))
+    }
+
+    func tile(_ request: Request, _ context: ServerContext, rowHasExtension: Bool = false) async throws -> Response {
+        // Validate the tile address before anything else touches it.
+        let (tms, id) = try tileAddress(context, rowHasExtension: rowHasExtension)
+        let (z, row, col) = (id.z, id.row, id.col)
         let layerID = context.parameters.get("layer") ?? ""
         let caller = try tilePrincipal(request, context, layer: layerID)
-        let id = TileID(z: z, row: row, col: col)
         guard let (l, grant) = service.visibleLayer(layerID, caller, item: "\(tms.id)/\(z)/\(row)/\(col)") else {
             throw Self.unknownLayer(layerID)
         }

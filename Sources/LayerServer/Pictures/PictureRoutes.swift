@@ -2,6 +2,7 @@ import AccessPolicy
 import Foundation
 import Hummingbird
 import RiskPicture
+import TileRender
 
 /// The risk-picture workflow over HTTP. Every route takes the read decision on the region's
 /// picture first (a picture the caller may not read answers as an unknown region), then the
@@ -148,12 +149,38 @@ struct PictureRoutes {
             return Response(status: .ok, headers: [.contentType: "application/cap+xml; charset=utf-8", .cacheControl: "private, max-age=10"],
                             body: .init(byteBuffer: ByteBuffer(string: alert)))
         }
+        router.get("/pictures/:region/tiles/:tms/:z/:row/:col") { request, context in
+            let (tms, tile) = try routes.tileAddress(context)
+            let (caller, region) = try reader(request, context)
+            return try await tileResponse(request, try await pictures.tile(caller, regions: [region], tms: tms, tile: tile))
+        }
+        // The national picture: every region the caller reads, in one tile layer.
+        router.get("/pictures/tiles/:tms/:z/:row/:col") { request, context in
+            let (tms, tile) = try routes.tileAddress(context)
+            let caller = try routes.principal(request, context)
+            let regions = try await readableRegions(caller)
+            return try await tileResponse(request, try await pictures.tile(caller, regions: regions, tms: tms, tile: tile))
+        }
+        router.get("/pictures/:region/threats/:id/impact") { request, context in
+            let (caller, region) = try reader(request, context)
+            let id = context.parameters.get("id") ?? ""
+            let picture = try await pictures.picture(region)
+            guard let item = picture.items[id], pictures.maySee(caller, item, in: picture), case .threat(let threat)? = item.contribution.content,
+                  item.history.contains(where: { $0.state == .published }) else {
+                throw Problem.notFound("no published threat \"\(id)\" in the picture of \(region)")
+            }
+            guard let list = request.uri.queryParameters["layers"], !list.isEmpty else {
+                throw Problem.badRequest("give the layers to look in: ?layers=hydrants,water_facilities")
+            }
+            let layerIDs = list.split(separator: ",").map(String.init)
+            guard layerIDs.count <= 20 else { throw Problem.badRequest("at most 20 layers per impact query") }
+            let layers = try await pictures.impact(caller, threat: threat, threatID: id, layerIDs: layerIDs)
+            return try routes.json(["threat": AnyEncodable(id), "region": AnyEncodable(region), "layers": AnyEncodable(layers)])
+        }
         router.get("/pictures") { request, context in
             let caller = try routes.principal(request, context)
-            let now = routes.service.clock()
             var versions: [VersionDocument] = []
-            for region in try await BlockingWork.run({ [pictures] in try pictures.store.regions() }) {
-                guard routes.service.access.decide(caller, .read, .picture(region: region), at: now).allowed else { continue }
+            for region in try await readableRegions(caller) {
                 let picture = try await pictures.picture(region)
                 if let current = picture.current { versions.append(document(caller, picture, current)) }
             }
@@ -167,6 +194,22 @@ struct PictureRoutes {
         let region = context.parameters.get("region") ?? ""
         _ = try pictures.readable(caller, region)
         return (caller, region)
+    }
+
+    /// The regions whose picture the caller reads (every region, for a national node).
+    func readableRegions(_ caller: Principal) async throws -> [String] {
+        let now = routes.service.clock()
+        return try await BlockingWork.run { [pictures] in try pictures.store.regions() }
+            .filter { routes.service.access.decide(caller, .read, .picture(region: $0), at: now).allowed }
+    }
+
+    /// A picture tile: 204 when empty, 304 for a matching ETag; private, like every tile.
+    func tileResponse(_ request: Request, _ tile: (body: ByteBuffer, etag: String)) async throws -> Response {
+        var headers: HTTPFields = [.cacheControl: "private, max-age=10", .vary: "Authorization", .eTag: tile.etag]
+        if let inm = request.headers[.ifNoneMatch], Routes.matches(inm, tile.etag) { return Response(status: .notModified, headers: headers) }
+        guard tile.body.readableBytes > 0 else { return Response(status: .noContent, headers: headers) }
+        headers[.contentType] = Documents.mvtType
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: tile.body))
     }
 
     /// A version with the items the caller may see.
