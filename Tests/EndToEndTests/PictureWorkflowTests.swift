@@ -316,6 +316,84 @@ struct PictureMapTests {
     }
 }
 
+/// Live events: Server-Sent Events per region and national.
+@Suite("Risk-picture events")
+struct PictureEventTests {
+    static func open(_ port: Int, _ path: String, token: String, lastEventID: String? = nil) throws -> RawConnection {
+        let c = try RawConnection(port: port)
+        _ = c.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nAccept: text/event-stream\r\n"
+                   + (lastEventID.map { "Last-Event-ID: \($0)\r\n" } ?? "") + "\r\n")
+        return c
+    }
+
+    /// The end of a chunked response: the stream is over.
+    static let end = "\r\n0\r\n\r\n"
+
+    /// The ids of the events received so far, in order.
+    static func ids(_ c: RawConnection) -> [Int] {
+        c.received.split(whereSeparator: \.isNewline).compactMap { $0.hasPrefix("id: ") ? Int($0.dropFirst(4).trimmingCharacters(in: .whitespaces)) : nil }
+    }
+
+    @Test("a subscriber receives each publication within a second; Last-Event-ID resumes without loss; streams stop when access lapses or the token is revoked")
+    func events() async throws {
+        let world = try await PictureWorkflowTests.world()
+        defer { world.remove() }
+        // The standby contractor's attachment ends 6 s from now.
+        let attachmentEnd = Date() + 6
+        try await BlockingWork.run {
+            let access = AccessStore(store: try LayerStore(configuration: StoreConfiguration(dataDirectory: world.directory)))
+            try access.change(by: .localOperator(), resource: "activity:oefening-lekdijk", summary: "short attachment") { p in
+                p.activities["oefening-lekdijk"]?.attachments = [Attachment(organisation: "dewaard", from: Date() - 60, until: attachmentEnd)]
+            }
+        }
+        try await world.withServer { client in
+            let port = try #require(client.client.port)
+            func post(_ uri: String, _ user: String, _ json: String = "") async throws -> TestResponse {
+                try await PictureWorkflowTests.post(client, uri, as: user, json)
+            }
+            func publishThreat(_ headline: String) async throws -> String {
+                let id = try #require(try await post("/pictures/VR09/contributions", "hdsr-editor", PictureWorkflowTests.threat(headline)).json()["id"]?.string)
+                _ = try await post("/pictures/VR09/contributions/\(id)/accept", "im-utrecht")
+                #expect(try await post("/pictures/VR09/versions", "im-utrecht").status == .created)
+                return id
+            }
+            let national = try await BlockingWork.run { try Self.open(port, "/pictures/events", token: world.token("locc-viewer")) }
+            let regional = try await BlockingWork.run { try Self.open(port, "/pictures/VR09/events", token: world.token("locc-viewer")) }
+            let standby = try await BlockingWork.run { try Self.open(port, "/pictures/VR09/events", token: world.token("standby-viewer")) }
+            for c in [national, regional, standby] { #expect(c.read(until: "retry: 1000", timeout: 5), "\(c.received)") }
+            // A publication arrives within a second.
+            let started = Date()
+            _ = try await publishThreat("Eerste")
+            let arrived = try await BlockingWork.run { regional.read(until: "event: publication", timeout: 5) }
+            let latency = Date().timeIntervalSince(started)
+            #expect(arrived && latency < 1, "latency \(latency) s")
+            #expect(try await BlockingWork.run { national.read(until: "event: publication", timeout: 5) })
+            #expect(try await BlockingWork.run { standby.read(until: "event: publication", timeout: 5) })
+            let first = try #require(Self.ids(regional).last, "\(regional.received.debugDescription)")
+            #expect(regional.received.contains("\"version\":1"))
+
+            // Two more while a client is away; it resumes after the first and loses nothing.
+            _ = try await publishThreat("Tweede")
+            _ = try await publishThreat("Derde")
+            let resumed = try await BlockingWork.run { try Self.open(port, "/pictures/VR09/events", token: world.token("locc-viewer"), lastEventID: String(first)) }
+            #expect(try await BlockingWork.run { resumed.read(until: "\"version\":3", timeout: 5) }, "\(resumed.received)")
+            #expect(Self.ids(resumed) == [first + 1, first + 2], "\(Self.ids(resumed))")
+            #expect(try await BlockingWork.run { regional.read(until: "\"version\":3", timeout: 5) })
+            #expect(Self.ids(regional) == [first, first + 1, first + 2])
+
+            // The standby contractor's stream ends with its attachment.
+            let ended = try await BlockingWork.run { standby.read(until: Self.end, timeout: 15) }
+            #expect(ended && Date() >= attachmentEnd && Date() < attachmentEnd + 3, "\(standby.received.suffix(300).debugDescription)")
+            // Revoking the national node's token ends its streams.
+            let tokenID = String(world.token("locc-viewer").dropFirst(4).prefix(12))
+            #expect(try await client.execute("/admin/tokens/\(tokenID)", .delete, as: "admin").status == .ok)
+            #expect(try await BlockingWork.run { national.read(until: Self.end, timeout: 5) }, "\(national.received.suffix(200).debugDescription)")
+            #expect(try await BlockingWork.run { resumed.read(until: Self.end, timeout: 5) })
+            withExtendedLifetime(regional) {}
+        }
+    }
+}
+
 /// Review findings on the picture routes, pinned.
 @Suite("Risk-picture hardening")
 struct PictureHardeningTests {

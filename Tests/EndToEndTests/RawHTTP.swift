@@ -70,6 +70,26 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
+    /// Everything read so far by ``read(until:timeout:)``.
+    private(set) var received = ""
+
+    /// Reads until the text received holds `marker` (true), the connection closes or `timeout`
+    /// passes (false). For streams (Server-Sent Events).
+    func read(until marker: String, timeout: TimeInterval) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let start = Date()
+        while !received.contains(marker) {
+            let left = timeout - Date().timeIntervalSince(start)
+            guard left > 0 else { return false }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, Int32(left * 1000)) > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { return false }
+            received += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+        return true
+    }
+
     /// Reads one response (headers and a Content-Length body) within `timeout` seconds.
     func readResponse(timeout: TimeInterval = 30) throws -> Response {
         var data: [UInt8] = []

@@ -187,6 +187,17 @@ public final class AccessControl: Sendable {
         return .success(Principal(subject: .user(user.id), organisation: user.organisation, tokenID: id, via: via))
     }
 
+    /// True while the credentials `principal` came with are still good: its token exists, is
+    /// not revoked or expired, and its user is still in the policy (anonymous callers while
+    /// anonymous access is on). Long-lived answers (event streams) ask it as they go.
+    public func stillAuthenticated(_ principal: Principal, at time: Date) -> Bool {
+        guard let id = principal.tokenID else { return principal.via == .anonymous && configuration.anonymousAccess }
+        return state.withLock { s in
+            guard let record = s.tokens[id], record.revokedAt == nil, record.expiresAt > time else { return false }
+            return s.version.policy.users[record.userID] != nil
+        }
+    }
+
     /// Checks a signed tile-URL parameter for `layer`: its MAC, its expiry, the token it was
     /// made from, and that the caller's access class for the layer is still the one signed.
     public func authenticate(signed value: String, layer: String, at time: Date) -> Result<Principal, AuthenticationFailure> {

@@ -23,7 +23,7 @@ public enum Server {
         let importer = LayerImporter(store: service.store, transformers: transformers, logger: logger)
         let uploads = try UploadService(store: service.store, layers: service, importer: importer, limits: configuration.uploads, logger: logger)
         UploadRoutes(routes: routes, uploads: uploads).register(on: router)
-        let pictures = PictureService(store: SQLitePictureStore(store: service.store), layers: service)
+        let pictures = try PictureService(store: SQLitePictureStore(store: service.store), layers: service)
         PictureRoutes(routes: routes, pictures: pictures).register(on: router)
         let guardConfiguration = configuration.connections.guardConfiguration
         var services: [any Service] = [
@@ -31,6 +31,7 @@ public enum Server {
             AuditFlusher(recorder: service.access.recorder, interval: configuration.auditFlushInterval, clock: service.clock),
             UploadWorker(uploads: uploads),
             PictureExpiry(pictures: pictures, interval: .seconds(1), logger: logger),
+            PictureEventPoller(events: pictures.events, interval: .milliseconds(100), logger: logger),
         ]
         if let every = configuration.auditHeadLogInterval { services.append(AuditHeadLogger(access: service.access, interval: every)) }
         return Application(

@@ -126,3 +126,15 @@ struct VersionDocument: Encodable {
     var publishedBy: String
     var items: [ItemDocument]
 }
+
+/// The data of a live event: a published version as the subscriber may see it.
+struct PictureEvent: Encodable {
+    var region: String
+    var version: Int
+    var publishedAt: Date
+    var publishedBy: String
+    /// `publication` (including cancellations) or `expiry`.
+    var kind: String
+    var items: [ItemID]
+    var diff: PictureDiff
+}

@@ -1,7 +1,9 @@
 import AccessPolicy
 import Foundation
+import HTTPTypes
 import Hummingbird
 import RiskPicture
+import Synchronization
 import TileRender
 
 /// The risk-picture workflow over HTTP. Every route takes the read decision on the region's
@@ -177,6 +179,14 @@ struct PictureRoutes {
             let layers = try await pictures.impact(caller, threat: threat, threatID: id, layerIDs: layerIDs)
             return try routes.json(["threat": AnyEncodable(id), "region": AnyEncodable(region), "layers": AnyEncodable(layers)])
         }
+        router.get("/pictures/:region/events") { request, context in
+            let (caller, region) = try reader(request, context)
+            return try stream(request, caller, regions: [region])
+        }
+        // The national stream: every region the caller reads, decided at each event.
+        router.get("/pictures/events") { request, context in
+            try stream(request, try routes.principal(request, context), regions: nil)
+        }
         router.get("/pictures") { request, context in
             let caller = try routes.principal(request, context)
             var versions: [VersionDocument] = []
@@ -194,6 +204,93 @@ struct PictureRoutes {
         let region = context.parameters.get("region") ?? ""
         _ = try pictures.readable(caller, region)
         return (caller, region)
+    }
+
+    /// Most event streams open at once, in all and per user.
+    static let maximumStreams = 10_000
+    static let maximumStreamsPerUser = 20
+    static let openStreams = Mutex<[String: Int]>([:])
+
+    /// Server-Sent Events: each publication (including cancellations) and expiry of the
+    /// pictures the caller reads, as it is published (`id` = its place in the sequence of all
+    /// publications; `Last-Event-ID` resumes after it). The stream ends as soon as the caller's
+    /// access lapses (an attachment ends, an audit lapses, the token is revoked or expires).
+    func stream(_ request: Request, _ caller: Principal, regions: Set<String>?) throws -> Response {
+        let raw = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["lastEventId"].map(String.init)
+        let resume: Int64?
+        if let raw {
+            guard let v = Int64(raw), v >= 0 else { throw Problem.badRequest("Last-Event-ID must be the id of an earlier event, got \"\(raw.prefix(40))\"") }
+            resume = v
+        } else {
+            resume = nil
+        }
+        let who = caller.subject.text
+        let admitted = Self.openStreams.withLock { open -> Bool in
+            guard open.values.reduce(0, +) < Self.maximumStreams, open[who, default: 0] < Self.maximumStreamsPerUser else { return false }
+            open[who, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            var p = Problem(.tooManyRequests, "Too many requests", detail: "too many event streams are open (at most \(Self.maximumStreamsPerUser) per user)")
+            p.headers[.retryAfter] = "30"
+            throw p
+        }
+        let events = pictures.events
+        // Subscribe before reading the replay: nothing published meanwhile falls between.
+        let (id, signals) = events.subscribe()
+        let replay: [(Int64, RegionPicture, PictureVersion)]
+        do {
+            replay = try resume.map { try events.replay(after: $0, regions: regions) } ?? []
+        } catch {
+            events.unsubscribe(id)
+            Self.openStreams.withLock { $0[who, default: 1] -= 1 }
+            throw error
+        }
+        let access = routes.service.access
+        let clock = routes.service.clock
+        let pictures = self.pictures
+        // The response ends when access lapses (and says Connection: close): the client's next
+        // request gets its 401 or 404.
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store", .connection: "close",
+                                   HTTPField.Name("X-Accel-Buffering")!: "no"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer {
+                events.unsubscribe(id)
+                Self.openStreams.withLock { $0[who, default: 1] -= 1 }
+            }
+            func reads(_ region: String) -> Bool { access.decide(caller, .read, .picture(region: region), at: clock()).allowed }
+            func stillGood() -> Bool { access.stillAuthenticated(caller, at: clock()) && (regions?.allSatisfy(reads) ?? true) }
+            var sent = resume ?? 0
+            var beat = Date()
+            func event(_ seq: Int64, _ picture: RegionPicture, _ version: PictureVersion) -> ByteBuffer? {
+                guard seq > sent, regions?.contains(picture.region) ?? true, reads(picture.region) else { return nil }
+                sent = seq
+                let diff = pictures.presented(picture.diff(from: picture.version(version.number - 1), to: version), in: picture, for: caller)
+                let body = PictureEvent(region: picture.region, version: version.number, publishedAt: version.publishedAt, publishedBy: version.publishedBy,
+                                        kind: version.publishedBy == RegionPicture.expiryActor ? "expiry" : "publication",
+                                        items: picture.items(of: version).filter { pictures.maySee(caller, $0, in: picture) }.map(\.id), diff: diff)
+                let json = (try? Routes.encoder.encode(body)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                return ByteBuffer(string: "id: \(seq)\nevent: \(body.kind)\ndata: \(json)\n\n")
+            }
+            try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+            for (seq, picture, version) in replay {
+                if let b = event(seq, picture, version) { try await writer.write(b) }
+            }
+            for await signal in signals {
+                guard stillGood() else { break }
+                switch signal {
+                case .tick:
+                    // A comment now and then: a client that went away shows up as a failed write.
+                    if Date().timeIntervalSince(beat) >= 5 {
+                        beat = Date()
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    }
+                case .version(let seq, let picture, let version):
+                    if let b = event(seq, picture, version) { try await writer.write(b) }
+                }
+            }
+            try await writer.finish(nil)
+        })
     }
 
     /// The regions whose picture the caller reads (every region, for a national node).

@@ -18,9 +18,13 @@ public final class PictureService: Sendable {
     /// it was read at: the expiry check reads pictures only when something changed or ends.
     private let ends = Mutex<(generation: Int, next: [String: Date])>((-1, [:]))
 
-    public init(store: any PictureStore, layers: LayerService) {
+    /// The live events of every picture.
+    let events: PictureEvents
+
+    public init(store: any PictureStore, layers: LayerService) throws {
         self.store = store
         self.layers = layers
+        self.events = try PictureEvents(store: store)
     }
 
     /// The one answer for a picture that does not exist for the caller: an unknown region code,

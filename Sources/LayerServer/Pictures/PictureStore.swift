@@ -16,6 +16,16 @@ public protocol PictureStore: Sendable {
     func change<T: Sendable>(region: String, audit: (T) -> AuditEvent, _ step: (inout RegionPicture) throws -> T) throws -> T
     /// A number that grows with every change to any picture (for other processes to notice).
     func generation() throws -> Int
+    /// Published versions in the order they were published, after position `after` (0: from the
+    /// first), at most `limit`: the live events' sequence, the same in every process.
+    func published(after: Int64, limit: Int) throws -> [PublishedVersion]
+}
+
+/// A published version's place in the sequence of all publications.
+public struct PublishedVersion: Sendable, Hashable {
+    public var seq: Int64
+    public var region: String
+    public var number: Int
 }
 
 /// Risk pictures in `layers.gpkg`: three append-only tables (items, their state changes,
@@ -104,6 +114,16 @@ public struct SQLitePictureStore: PictureStore {
     public func regions() throws -> [String] {
         try store.withDatabaseError("listing risk pictures") {
             try store.pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT region FROM ls_picture_item ORDER BY region") }
+        }
+    }
+
+    public func published(after: Int64, limit: Int) throws -> [PublishedVersion] {
+        try store.withDatabaseError("reading published risk-picture versions") {
+            try store.pool.read { db in
+                // The table's rowid: rows are only ever appended, so it is the order of publication.
+                try Row.fetchAll(db, sql: "SELECT rowid, region, number FROM ls_picture_version WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                                 arguments: [after, max(1, limit)]).map { PublishedVersion(seq: $0[0], region: $0[1], number: $0[2]) }
+            }
         }
     }
 
