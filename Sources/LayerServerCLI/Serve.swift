@@ -137,6 +137,14 @@ struct Demo: AsyncParsableCommand {
                   \(base)/tileMatrixSets/NetherlandsRDNewQuad
                   \(base)/health/ready
 
+                The risk picture of VR09 (HDSR's high-water threat on the Lekdijk, Vitens' effect on a pumping station):
+                  curl -H 'Authorization: Bearer \(viewer)' \(base)/pictures/VR09
+                  curl -H 'Authorization: Bearer <standby-viewer token>' \(base)/pictures/VR09     (the threat; the effect only if its asset is in the exercise area)
+                  curl -H 'Authorization: Bearer <adhoc-viewer token>' \(base)/pictures/VR09       (404: no picture for an ad-hoc partner)
+                  curl -H 'Authorization: Bearer \(viewer)' \(base)/pictures/VR09/alerts
+                  curl -N -H 'Authorization: Bearer \(viewer)' \(base)/pictures/VR09/events
+                  See README.md, "The demo story", for every step.
+
                 """)
                 fflush(nil)
             }
@@ -167,6 +175,8 @@ struct Demo: AsyncParsableCommand {
         let reports = try DemoData.prepare(store: store, fixtures: URL(fileURLWithPath: fixtures), transformers: TransformerPool(),
                                            hydrants: hydrants) { print($0); fflush(nil) }
         if reports.isEmpty { print("using the existing data in \(config.store.dataDirectory.path)") }
-        return try DemoCast.apply(AccessStore(store: store))
+        let cast = try DemoCast.apply(AccessStore(store: store))
+        for line in try DemoPicture.apply(store: store, fixtures: URL(fileURLWithPath: fixtures), transformers: TransformerPool()) { print(line) }
+        return cast
     }
 }

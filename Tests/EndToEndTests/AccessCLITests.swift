@@ -111,5 +111,24 @@ struct DemoCastTests {
         #expect(try layers("adhoc-viewer").isEmpty)
         #expect(try !layers("standby-viewer").contains("protection_zones"))
         #expect(try layers("reviewer").isEmpty)
+        // The risk-picture story: HDSR's CAP threat and Vitens' effect, published by VR Utrecht.
+        func picture(_ user: String) throws -> (Int, [String]) {
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = ["-s", "-w", "\n%{http_code}", "-H", "Authorization: Bearer \(tokens[user]!)", base + "/pictures/VR09"]
+            let pipe = Pipe()
+            curl.standardOutput = pipe
+            try curl.run()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            curl.waitUntilExit()
+            let status = Int(text.split(separator: "\n").last ?? "") ?? 0
+            let body = text.split(separator: "\n").dropLast().joined(separator: "\n")
+            let kinds = status == 200 ? (try JSONValue.parse(Data(body.utf8))["items"]?.array?.compactMap { $0["kind"]?.string } ?? []) : []
+            return (status, kinds.sorted())
+        }
+        #expect(try picture("locc-viewer") == (200, ["effect", "threat"]))
+        #expect(try picture("im-utrecht") == (200, ["effect", "threat"]))
+        #expect(try picture("adhoc-viewer").0 == 404)
+        #expect(text.contains("HDSR's CAP alert HDSR-2026-HW-0042 published") && text.contains("Vitens' effect on pumping station"))
     }
 }
