@@ -371,15 +371,24 @@ struct PictureEventTests {
             #expect(try await BlockingWork.run { standby.read(until: "event: publication", timeout: 5) })
             let first = try #require(Self.ids(regional).last, "\(regional.received.debugDescription)")
             #expect(regional.received.contains("\"version\":1"))
+            let threatID = try #require(try await client.execute("/pictures/VR09", as: "locc-viewer").json()["items"]?.array?.first?["id"]?.string)
+            // An effect on water_facilities (which the standby contractor may not read) reaches the others only.
+            let effect = try #require(try await post("/pictures/VR09/contributions", "vitens-editor",
+                                                     "{\"type\": \"effect\", \"threat\": \"\(threatID)\", \"asset\": {\"layer\": \"water_facilities\", \"feature\": 1}, \"consequence\": \"Pompstation\"}").json()["id"]?.string)
+            _ = try await post("/pictures/VR09/contributions/\(effect)/accept", "im-utrecht")
+            _ = try await post("/pictures/VR09/versions", "im-utrecht")
+            #expect(try await BlockingWork.run { regional.read(until: effect, timeout: 5) })
+            #expect(try await BlockingWork.run { standby.read(until: "\"version\":2", timeout: 5) })
+            #expect(!standby.received.contains(effect), "the standby contractor's stream names the effect")
 
             // Two more while a client is away; it resumes after the first and loses nothing.
             _ = try await publishThreat("Tweede")
             _ = try await publishThreat("Derde")
             let resumed = try await BlockingWork.run { try Self.open(port, "/pictures/VR09/events", token: world.token("locc-viewer"), lastEventID: String(first)) }
-            #expect(try await BlockingWork.run { resumed.read(until: "\"version\":3", timeout: 5) }, "\(resumed.received)")
-            #expect(Self.ids(resumed) == [first + 1, first + 2], "\(Self.ids(resumed))")
-            #expect(try await BlockingWork.run { regional.read(until: "\"version\":3", timeout: 5) })
-            #expect(Self.ids(regional) == [first, first + 1, first + 2])
+            #expect(try await BlockingWork.run { resumed.read(until: "\"version\":4", timeout: 5) }, "\(resumed.received)")
+            #expect(Self.ids(resumed) == [first + 1, first + 2, first + 3], "\(Self.ids(resumed))")
+            #expect(try await BlockingWork.run { regional.read(until: "\"version\":4", timeout: 5) })
+            #expect(Self.ids(regional) == [first, first + 1, first + 2, first + 3])
 
             // The standby contractor's stream ends with its attachment.
             let ended = try await BlockingWork.run { standby.read(until: Self.end, timeout: 15) }
