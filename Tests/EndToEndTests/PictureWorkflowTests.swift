@@ -181,7 +181,10 @@ struct PictureWorkflowTests {
                 let hidden = user == "adhoc-viewer" ? "VR09" : "VR13"
                 for (method, path, body) in [(HTTPRequest.Method.get, "", ""), (.get, "/contributions", ""), (.get, "/diff?to=1", ""),
                                              (.get, "/versions/1", ""), (.post, "/versions", ""),
-                                             (.post, "/contributions", Self.threat("x"))] {
+                                             (.post, "/contributions", Self.threat("x")), (.get, "/contributions/rp-1", ""),
+                                             (.post, "/contributions/rp-1/accept", ""), (.get, "/alerts", ""), (.get, "/alerts/rp-1", ""),
+                                             (.get, "/tiles/WebMercatorQuad/8/84/131", ""), (.get, "/threats/rp-1/impact?layers=water_facilities", ""),
+                                             (.get, "/events", "")] {
                     let a = try await client.execute("/pictures/\(hidden)\(path)", method, as: user, body: ByteBuffer(string: body))
                     let b = try await client.execute("/pictures/VR99\(path)", method, as: user, body: ByteBuffer(string: body))
                     #expect(a.status == .notFound && b.status == .notFound, "\(user) \(path)")
