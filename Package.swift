@@ -85,11 +85,11 @@ let package = Package(
             ]
         ),
 
-        // A strict MVT 2.1 decoder written from the specification, shared by the test targets.
+        // Shared by the test targets: a strict MVT 2.1 decoder written from the specification, and xmllint.
         .target(name: "MVTTestSupport", path: "Tests/MVTTestSupport"),
         .testTarget(name: "GeoCoreTests", dependencies: ["GeoCore"]),
         .testTarget(name: "AccessPolicyTests", dependencies: ["AccessPolicy"]),
-        .testTarget(name: "RiskPictureTests", dependencies: ["RiskPicture", "GeoCore"]),
+        .testTarget(name: "RiskPictureTests", dependencies: ["RiskPicture", "GeoCore", "MVTTestSupport"]),
         .testTarget(name: "TileRenderTests", dependencies: ["TileRender", "GeoCore", "MVTTestSupport"]),
         .testTarget(name: "LayerServerTests", dependencies: [
             "AccessPolicy", "LayerServer", "GeoCore", "RiskPicture", "TileRender", "MVTTestSupport",

@@ -221,7 +221,7 @@ struct PictureWorkflowTests {
             #expect(try await Self.post(client, "/pictures/VR09/versions", as: "im-utrecht").status == .created)
             let out = try await client.execute("/pictures/VR09/alerts/\(id)", as: "locc-viewer")
             #expect(out.status == .ok && out.headers[.contentType]?.hasPrefix("application/cap+xml") == true)
-            let (status, output) = try CAPValidation.xmllint(out.text, ["--schema", CAPValidation.schema])
+            let (status, output) = try XMLLint.run(out.text, ["--schema", CAPValidation.schema])
             #expect(status == 0, "\(output)\n\(out.text)")
             let feed = try await client.execute("/pictures/VR09/alerts", as: "standby-viewer")
             #expect(feed.status == .ok && feed.text.contains("/pictures/VR09/alerts/\(id)"))
@@ -488,22 +488,7 @@ struct PictureHardeningTests {
     }
 }
 
-/// xmllint (libxml2-utils) as an independent CAP validator for the end-to-end tests.
+/// The CAP schema for the end-to-end tests.
 enum CAPValidation {
     static var schema: String { ServerFixture.sharedData.appendingPathComponent("cap/google-cap-library/schema/cap12.xsd").path }
-
-    static func xmllint(_ xml: String, _ arguments: [String]) throws -> (Int32, String) {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cap-\(UUID().uuidString).xml")
-        try Data(xml.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
-        p.arguments = ["--noout", "--nonet"] + arguments + [file.path]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MVTTestSupport
 import RiskPicture
 import Testing
 
@@ -129,22 +130,6 @@ import Testing
         #expect(throws: RiskPictureError.self) { try CAPAlert.parse(Data(deep.utf8)) }
     }
 
-    /// Runs xmllint (libxml2-utils, an independent validator) on `xml` with `arguments`; its exit status and output.
-    static func xmllint(_ xml: String, _ arguments: [String]) throws -> (Int32, String) {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cap-\(UUID().uuidString).xml")
-        try Data(xml.utf8).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
-        p.arguments = ["--noout", "--nonet"] + arguments + [file.path]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-    }
-
     static var schema: String { corpus.appendingPathComponent("google-cap-library/schema/cap12.xsd").path }
 
     @Test func alertsBecomeThreatsAndPublishedThreatsValidAlerts() throws {
@@ -188,7 +173,7 @@ import Testing
         let alert3 = try #require(CAPExport.alert("rp-2", in: p))
         #expect(alert3.contains("<msgType>Cancel</msgType>") && alert3.contains("<references>risicobeeld.VR09@layerserver,rp-2,"))
         for xml in [alert1, alert2, alert3] {
-            let (status, output) = try Self.xmllint(xml, ["--schema", Self.schema])
+            let (status, output) = try XMLLint.run(xml, ["--schema", Self.schema])
             #expect(status == 0, "\(output)\n\(xml)")
             // And our own reader takes it back.
             #expect(throws: Never.self) { try CAPAlert.parse(Data(xml.utf8)) }
@@ -205,7 +190,7 @@ import Testing
         try q.publish(by: "im", at: t0)
         let feed = CAPExport.feed(q, base: "https://risico.example.nl")
         #expect(feed.contains("<id>https://risico.example.nl/pictures/VR09/alerts/rp-9</id>"))
-        let (status, output) = try Self.xmllint(feed, [])
+        let (status, output) = try XMLLint.run(feed, [])
         #expect(status == 0, "\(output)\n\(feed)")
         let root = try XMLTree.parse(Data(feed.utf8))
         #expect(root.name == "feed" && root.namespace == "http://www.w3.org/2005/Atom")
