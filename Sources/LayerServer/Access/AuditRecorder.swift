@@ -249,7 +249,6 @@ struct AuditHeadLogger: Service {
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await access.recorder.flush(now: Date())
                 let head = try await BlockingWork.run { [access] in try access.store.auditHead() }
                 access.logger.notice("audit log head", metadata: ["seq": "\(head.seq)", "hash": "\(head.hash)"])
             } catch {

@@ -22,17 +22,7 @@ public final class PictureEvents: Sendable {
     init(store: any PictureStore) throws {
         self.store = store
         // Live events start with the next publication; earlier ones are replayed on request.
-        let tail = try Self.lastSeq(store)
-        last = Mutex(tail)
-    }
-
-    static func lastSeq(_ store: any PictureStore) throws -> Int64 {
-        var seq: Int64 = 0
-        while true {
-            let page = try store.published(after: seq, limit: 10_000)
-            guard let end = page.last else { return seq }
-            seq = end.seq
-        }
+        last = Mutex(try store.lastPublished())
     }
 
     /// A stream of signals until `unsubscribe`.

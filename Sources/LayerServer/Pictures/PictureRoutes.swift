@@ -52,14 +52,15 @@ struct PictureRoutes {
             let items = picture.items.values
                 .filter { (!pendingOnly || [.submitted, .accepted].contains($0.state)) && pictures.maySeeContribution(caller, $0, in: picture) }
                 .sorted { ($0.contribution.submittedAt, $0.id) < ($1.contribution.submittedAt, $1.id) }
-            return try routes.json(["region": AnyEncodable(region), "contributions": AnyEncodable(items.map { ItemDocument(pictures.presented($0, in: picture, for: caller)) })])
+            let hidden = pictures.hidden(for: caller, in: picture)
+            return try routes.json(["region": AnyEncodable(region), "contributions": AnyEncodable(items.map { ItemDocument(pictures.presented($0, hiding: hidden, for: caller)) })])
         }
         router.get("/pictures/:region/contributions/:id") { request, context in
             let (caller, region) = try reader(request, context)
             let id = context.parameters.get("id") ?? ""
             let picture = try await pictures.picture(region)
             guard let item = picture.items[id], pictures.maySeeContribution(caller, item, in: picture) else { throw Self.unknownItem(id) }
-            return try routes.json(ItemDocument(pictures.presented(item, in: picture, for: caller)))
+            return try routes.json(ItemDocument(pictures.presented(item, hiding: pictures.hidden(for: caller, in: picture), for: caller)))
         }
         for verb in ["accept", "reject"] {
             router.post("/pictures/:region/contributions/:id/\(verb)") { request, context in
@@ -85,7 +86,7 @@ struct PictureRoutes {
                 }
                 let changed = try await pictures.verify(caller, region: region, item: id, accept: verb == "accept",
                                                         text: verb == "accept" ? body.note : body.reason)
-                return try routes.json(ItemDocument(pictures.presented(changed, in: picture, for: caller)))
+                return try routes.json(ItemDocument(pictures.presented(changed, hiding: pictures.hidden(for: caller, in: picture), for: caller)))
             }
         }
         router.post("/pictures/:region/versions") { request, context in
@@ -132,7 +133,7 @@ struct PictureRoutes {
             }
             let diff = picture.diff(from: picture.version(from), to: b)
             // Items the caller may not see are left out of the diff as of the picture.
-            return try routes.json(pictures.presented(diff, in: picture, for: caller))
+            return try routes.json(pictures.presented(diff, hiding: pictures.hidden(for: caller, in: picture)))
         }
         router.get("/pictures/:region/alerts") { request, context in
             let (caller, region) = try reader(request, context)
@@ -265,10 +266,11 @@ struct PictureRoutes {
             func event(_ seq: Int64, _ picture: RegionPicture, _ version: PictureVersion) -> ByteBuffer? {
                 guard seq > sent, regions?.contains(picture.region) ?? true, reads(picture.region) else { return nil }
                 sent = seq
-                let diff = pictures.presented(picture.diff(from: picture.version(version.number - 1), to: version), in: picture, for: caller)
+                let hidden = pictures.hidden(for: caller, in: picture)
+                let diff = pictures.presented(picture.diff(from: picture.version(version.number - 1), to: version), hiding: hidden)
                 let body = PictureEvent(region: picture.region, version: version.number, publishedAt: version.publishedAt, publishedBy: version.publishedBy,
                                         kind: version.publishedBy == RegionPicture.expiryActor ? "expiry" : "publication",
-                                        items: picture.items(of: version).filter { pictures.maySee(caller, $0, in: picture) }.map(\.id), diff: diff)
+                                        items: version.items.filter { !hidden.contains($0) }, diff: diff)
                 let json = (try? Routes.encoder.encode(body)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 return ByteBuffer(string: "id: \(seq)\nevent: \(body.kind)\ndata: \(json)\n\n")
             }
@@ -311,8 +313,9 @@ struct PictureRoutes {
 
     /// A version with the items the caller may see.
     func document(_ caller: Principal, _ picture: RegionPicture, _ version: PictureVersion) -> VersionDocument {
-        VersionDocument(region: picture.region, version: version.number, publishedAt: version.publishedAt, publishedBy: version.publishedBy,
-                        items: picture.items(of: version).filter { pictures.maySee(caller, $0, in: picture) }.map { ItemDocument(pictures.presented($0, in: picture, for: caller)) })
+        let hidden = pictures.hidden(for: caller, in: picture)
+        return VersionDocument(region: picture.region, version: version.number, publishedAt: version.publishedAt, publishedBy: version.publishedBy,
+                        items: picture.items(of: version).filter { !hidden.contains($0.id) }.map { ItemDocument(pictures.presented($0, hiding: hidden, for: caller)) })
     }
 
     static func unknownItem(_ id: String) -> Problem { Problem.notFound("no contribution \"\(id)\"") }

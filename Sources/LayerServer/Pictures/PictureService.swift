@@ -86,13 +86,18 @@ public final class PictureService: Sendable {
     /// The item as `caller` is shown it: an asset's feature id is the one the caller's tiles
     /// show (an opaque id when it reads the layer only in part; see ``OpaqueFeatureIDs``), and
     /// items the caller may not see are not named (in `supersedes` and in state reasons).
-    func presented(_ item: Item, in picture: RegionPicture? = nil, for caller: Principal) -> Item {
+    /// The items of `picture` that `caller` may not see: computed once per answer, then used for
+    /// every item and diff in it.
+    func hidden(for caller: Principal, in picture: RegionPicture) -> Set<ItemID> {
+        Set(picture.items.values.filter { !maySee(caller, $0, in: picture) }.map(\.id))
+    }
+
+    func presented(_ item: Item, hiding hidden: Set<ItemID> = [], for caller: Principal) -> Item {
         var shown = item
-        if let picture {
-            let hidden = Set(picture.items.values.filter { !maySee(caller, $0, in: picture) }.map(\.id))
-            if case .add(let content, let old?) = shown.contribution.action, hidden.contains(old) {
-                shown.contribution.action = .add(content, supersedes: nil)
-            }
+        if case .add(let content, let old?) = shown.contribution.action, hidden.contains(old) {
+            shown.contribution.action = .add(content, supersedes: nil)
+        }
+        if !hidden.isEmpty {
             shown.history = shown.history.map { change in
                 var c = change
                 if let reason = c.reason, hidden.contains(where: { reason.contains($0) }) { c.reason = Self.unnamed(c.state) }
@@ -120,8 +125,7 @@ public final class PictureService: Sendable {
 
     /// A diff as `caller` may see it: hidden items are not named; a change with one hidden side
     /// reads as the visible side's addition or withdrawal.
-    func presented(_ diff: PictureDiff, in picture: RegionPicture, for caller: Principal) -> PictureDiff {
-        let hidden = Set(picture.items.values.filter { !maySee(caller, $0, in: picture) }.map(\.id))
+    func presented(_ diff: PictureDiff, hiding hidden: Set<ItemID>) -> PictureDiff {
         var added = diff.added.filter { !hidden.contains($0) }
         var withdrawn = diff.withdrawn.filter { !hidden.contains($0.item) }.map { w -> PictureDiff.Withdrawal in
             var w = w
@@ -365,7 +369,22 @@ public final class PictureService: Sendable {
     }
 
     /// The picture for reading, from the store.
+    /// Reads go through a small cache of the regions' pictures, valid while the store's
+    /// generation (bumped by every step, in any process) is unchanged: a national tile or an
+    /// event fan-out then costs one generation query, not 25 picture loads.
     func picture(_ region: String) async throws -> RegionPicture {
-        try await BlockingWork.run { [store] in try store.picture(region: region) }
+        try await BlockingWork.run { [self] in
+            let generation = try store.generation()
+            if let hit = cache.withLock({ $0.generation == generation ? $0.pictures[region] : nil }) { return hit }
+            let picture = try store.picture(region: region)
+            cache.withLock { c in
+                if c.generation != generation { c = (generation, [:]) }
+                c.pictures[region] = picture
+            }
+            return picture
+        }
     }
+
+    /// At most 25 regions' pictures, for one store generation.
+    private let cache = Mutex<(generation: Int, pictures: [String: RegionPicture])>((-1, [:]))
 }

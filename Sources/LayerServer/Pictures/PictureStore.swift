@@ -19,6 +19,8 @@ public protocol PictureStore: Sendable {
     /// Published versions in the order they were published, after position `after` (0: from the
     /// first), at most `limit`: the live events' sequence, the same in every process.
     func published(after: Int64, limit: Int) throws -> [PublishedVersion]
+    /// The position of the last publication (0 before the first).
+    func lastPublished() throws -> Int64
 }
 
 /// A published version's place in the sequence of all publications.
@@ -124,6 +126,12 @@ public struct SQLitePictureStore: PictureStore {
                 try Row.fetchAll(db, sql: "SELECT rowid, region, number FROM ls_picture_version WHERE rowid > ? ORDER BY rowid LIMIT ?",
                                  arguments: [after, max(1, limit)]).map { PublishedVersion(seq: $0[0], region: $0[1], number: $0[2]) }
             }
+        }
+    }
+
+    public func lastPublished() throws -> Int64 {
+        try store.withDatabaseError("reading the last risk-picture publication") {
+            try store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(rowid) FROM ls_picture_version") ?? 0 }
         }
     }
 

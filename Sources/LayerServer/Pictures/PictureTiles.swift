@@ -81,8 +81,15 @@ extension PictureService {
     func impact(_ caller: Principal, threat: Threat, threatID: ItemID, layerIDs: [String]) async throws -> [ImpactLayer] {
         var out: [ImpactLayer] = []
         let area = threat.area.geometry()
+        let now = layers.clock()
         for id in layerIDs {
-            guard let (layer, grant) = layers.visibleLayer(id, caller, item: "impact:\(threatID)") else { continue }
+            // The read decision, audited once per layer: a denial here, an allowed read below with its count.
+            guard let layer = layers.catalogLayer(id) else { continue }
+            let grant = access.readGrant(caller, layer: id, at: now)
+            guard grant.decision.allowed else {
+                access.audit(read: grant, item: nil, at: now)
+                continue
+            }
             let version = layer.current
             let restrictTo = try layers.tiles.scope.resolve(grant.decision.filter, crs: version.crs)
             let inLayerCRS = try layers.tiles.transformers.withTransformer(from: .wgs84, to: version.crs) { try $0.transform(area) }
@@ -110,7 +117,7 @@ extension PictureService {
                 try hits.map { try t.transform($0.1) }
             }
             // The read: like a tile read, with the count.
-            access.audit(read: grant, item: "impact:\(threatID) \(hits.count) features", at: layers.clock())
+            access.audit(read: grant, item: "impact:\(threatID) \(hits.count) features", at: now)
             out.append(ImpactLayer(layer: layer.id, version: layer.currentVersion, count: hits.count,
                                    features: zip(hits, positions).map { hit, p in ImpactLayer.Feature(id: ids.map { $0.id(hit.0) } ?? hit.0, lon: p.x, lat: p.y) }))
         }
