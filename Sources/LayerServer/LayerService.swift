@@ -122,15 +122,13 @@ public final class LayerService: Sendable {
     }
 
     /// The ETag of a tile: a digest of the layer version, its zoom limits, the access class
-    /// and the encoder settings (computed once per layer version), then the tile address.
-    /// Computed without rendering, so a matching If-None-Match costs no database work.
-    public func etag(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID) -> String {
-        let accessClass = grant.accessClass
-        let key = "\(layer.id)|\(layer.currentVersion)|\(layer.minZoom)|\(layer.maxZoom)|\(accessClass)"
+    /// and the encoder (format, style, scale, settings; computed once per layer version and
+    /// format), then the tile address. Computed without rendering, so a matching
+    /// If-None-Match costs no database work.
+    public func etag(layer: Layer, grant: LayerGrant, format: String, tms: TileMatrixSet, tile: TileID) -> String {
+        let key = "\(layer.id)|\(layer.currentVersion)|\(layer.minZoom)|\(layer.maxZoom)|\(grant.accessClass)|\(format)"
         let prefix = etagPrefixes.withLock { $0[key] } ?? {
-            let v = layer.current
-            let c = tiles.configuration
-            let input = "\(key)|\(v.checksum)|mvt2|\(c.mvt.extent)|\(c.mvt.buffer)|\(c.mvt.simplificationTolerance)|\(c.cellsPerTile)"
+            let input = "\(key)|\(layer.current.checksum)|\(tiles.configuration.cellsPerTile)"
             let hex = Self.hex(SHA256.hash(data: Data(input.utf8)).prefix(10))
             etagPrefixes.withLock { p in
                 if p.count > 10_000 { p.removeAll() }
@@ -138,7 +136,12 @@ public final class LayerService: Sendable {
             }
             return hex
         }()
-        return "\"\(prefix)-\(tms.id == TileMatrixSet.webMercatorQuad.id ? "w" : "r")\(tile.z)-\(tile.row)-\(tile.col)\""
+        return Self.etag(prefix, tms: tms, tile: tile)
+    }
+
+    /// `"prefix-w12-34-56"`: a digest of what the tile shows, then its address.
+    static func etag(_ prefix: String, tms: TileMatrixSet, tile: TileID) -> String {
+        "\"\(prefix)-\(tms.id == TileMatrixSet.webMercatorQuad.id ? "w" : "r")\(tile.z)-\(tile.row)-\(tile.col)\""
     }
 
     private let etagPrefixes = Mutex<[String: String]>([:])
@@ -153,36 +156,44 @@ public final class LayerService: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The tile, from the cache or rendered. The caller must have obtained `layer` through
-    /// ``visibleLayer(_:)``. When the version it names was dropped meanwhile (another process
-    /// published and pruned it before this server's catalog caught up), the catalog is reloaded
-    /// and the current version served instead.
-    public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
+    /// The tile in the encoder's format, from the cache or rendered. The caller must have
+    /// obtained `layer` through ``visibleLayer(_:_:item:)``. When the version it names was dropped
+    /// meanwhile (another process published and pruned it before this server's catalog caught
+    /// up), the catalog is reloaded and the current version served instead.
+    public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, encoder: some TileEncoder, gzip: Bool) async throws -> TileResult {
         do {
-            return try await cachedTile(layer: layer, grant: grant, tms: tms, tile: tile, gzip: gzip)
+            return try await cachedTile(layer: layer, grant: grant, tms: tms, tile: tile, encoder: encoder, gzip: gzip)
         } catch {
             guard try await refreshCatalog() else { throw error }
             guard let fresh = catalogLayer(layer.id) else { throw StoreError(.notFound, "no layer \"\(layer.id)\"") }
             guard fresh.currentVersion != layer.currentVersion else { throw error }
-            return try await cachedTile(layer: fresh, grant: grant, tms: tms, tile: tile, gzip: gzip)
+            return try await cachedTile(layer: fresh, grant: grant, tms: tms, tile: tile, encoder: encoder, gzip: gzip)
         }
     }
 
-    private func cachedTile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
+    /// The MVT tile (see ``tile(layer:grant:tms:tile:encoder:gzip:)``).
+    public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
+        try await self.tile(layer: layer, grant: grant, tms: tms, tile: tile, encoder: MVTTileEncoder(options: tiles.configuration.mvt), gzip: gzip)
+    }
+
+    private func cachedTile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, encoder: some TileEncoder, gzip: Bool) async throws -> TileResult {
         guard grant.decision.allowed else { throw StoreError(.notFound, "no layer \"\(layer.id)\"") }
         let key = TileCacheKey(accessClass: grant.accessClass, layerID: layer.id, version: layer.currentVersion,
-                               tileMatrixSet: tms.id, tile: tile)
+                               format: encoder.cacheKey, tileMatrixSet: tms.id, tile: tile)
+        return try await cached(key, gzip: gzip) {
+            let restriction = Restriction(grant, layer: layer, secret: access.keyBytes)
+            return try await tiles.render([(layer, restriction)], tms: tms, tile: tile, encoder: encoder)
+        }
+    }
+
+    /// The cached entry of `key`, or `render`'s bytes stored under it; gzipped on demand
+    /// (and the gzip form kept beside the plain one).
+    func cached(_ key: TileCacheKey, gzip: Bool, render: () async throws -> [UInt8]) async throws -> TileResult {
         var entry: CachedTile
-        if let cached = cache.get(key) {
-            entry = cached
+        if let hit = cache.get(key) {
+            entry = hit
         } else {
-            var restriction = TileService.Restriction(filter: grant.decision.filter, hiddenAttributes: grant.decision.hiddenAttributes)
-            if grant.decision.filter != .everywhere {
-                restriction.featureIDs = OpaqueFeatureIDs(secret: access.keyBytes, layer: layer.id, version: layer.currentVersion,
-                                                          accessClass: grant.accessClass)
-            }
-            let bytes = try await tiles.render(layer: layer, tms: tms, tile: tile, restriction: restriction)
-            entry = CachedTile(body: ByteBuffer(bytes: bytes), gzipped: nil)
+            entry = CachedTile(body: ByteBuffer(bytes: try await render()), gzipped: nil)
             cache.put(key, entry)
         }
         guard gzip, entry.body.readableBytes > 0 else {

@@ -126,7 +126,7 @@ struct TileServiceTests {
     func cache() {
         let cache = TileCache(capacity: 10_000)
         let tile = TileID(z: 1, row: 0, col: 0)
-        let open = TileCacheKey(accessClass: "ceiling:open", layerID: "a", version: 1, tileMatrixSet: "WebMercatorQuad", tile: tile)
+        let open = TileCacheKey(accessClass: "ceiling:open", layerID: "a", version: 1, format: "mvt", tileMatrixSet: "WebMercatorQuad", tile: tile)
         var restricted = open
         restricted.accessClass = "ceiling:restricted"
         cache.put(restricted, CachedTile(body: ByteBuffer(bytes: [1, 2, 3]), gzipped: nil))

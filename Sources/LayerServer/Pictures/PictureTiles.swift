@@ -29,7 +29,8 @@ extension PictureService {
         let seen = visible.map(\.1.id).sorted().joined(separator: ",")
         let digest = LayerService.hex(SHA256.hash(data: Data("\(versions)|\(seen)".utf8)).prefix(10))
         let etag = "\"p\(digest)-\(tms.id == TileMatrixSet.webMercatorQuad.id ? "w" : "r")\(tile.z)-\(tile.row)-\(tile.col)\""
-        let key = TileCacheKey(accessClass: digest, layerID: "picture:" + regions.joined(separator: ","), version: 0, tileMatrixSet: tms.id, tile: tile)
+        let key = TileCacheKey(accessClass: digest, layerID: "picture:" + regions.joined(separator: ","), version: 0, format: MVTTileEncoder(options: layers.tiles.configuration.mvt).cacheKey,
+                               tileMatrixSet: tms.id, tile: tile)
         if let cached = layers.cache.get(key) { return (cached.body, etag) }
         guard let bounds = tms.bounds(of: tile) else { return (ByteBuffer(), etag) }
         let options = layers.tiles.configuration.mvt

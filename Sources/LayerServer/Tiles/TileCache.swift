@@ -3,17 +3,19 @@ import Synchronization
 import TileRender
 
 /// The key of a cached tile. It always carries the access class, so tiles made for one class
-/// of callers are never served to another, and the layer version, so a publish or rollback
-/// never serves an old tile.
+/// of callers are never served to another, the layer version, so a publish or rollback
+/// never serves an old tile, and the format (for PNG: the style, its version and the scale).
 public struct TileCacheKey: Hashable, Sendable {
     public var accessClass: String
     public var layerID: String
     public var version: Int
+    /// The encoder's ``TileEncoder/cacheKey``.
+    public var format: String
     public var tileMatrixSet: String
     public var tile: TileID
 }
 
-/// A cached tile: the MVT bytes and, once a client asked for it, their gzip form.
+/// A cached tile: its bytes and, once a client asked for it, their gzip form.
 public struct CachedTile: Sendable {
     public var body: ByteBuffer
     public var gzipped: ByteBuffer?
