@@ -1,7 +1,7 @@
 # The two set-up commands of the README: `make run` and `make test`. Both install what they need.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libgdal-dev libgeos-dev libproj-dev libsqlite3-dev libcairo2-dev zlib1g-dev pkg-config gdal-bin fonts-dejavu-core zip curl libxml2-utils
+APT_PACKAGES := libgdal-dev libgeos-dev libproj-dev libsqlite3-dev libcairo2-dev zlib1g-dev pkg-config gdal-bin fonts-dejavu-core zip curl libxml2-utils python3-venv
 BENCH_PACKAGES := wrk
 DATA ?= data
 PORT ?= 8080
@@ -29,8 +29,16 @@ release: deps
 run: release
 	.build/release/layerserver demo --data $(DATA) --port $(PORT)
 
+TEST_VENV := .build/test-venv
+
+## The tests' Python clients (OWSLib and what it needs), pinned in Tests/clients/requirements.txt.
+$(TEST_VENV)/.installed: Tests/clients/requirements.txt
+	python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install -q -r Tests/clients/requirements.txt
+	touch $@
+
 ## Build and run every test.
-test: deps
+test: deps $(TEST_VENV)/.installed
 	swift build --build-tests
 	swift test --skip-build --disable-xctest
 

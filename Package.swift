@@ -42,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "TileRender",
-            dependencies: ["GeoCore"]
+            dependencies: ["GeoCore", "CCairo"]
         ),
         // The risk-picture domain: threats, effects, verification, versions, as-of queries. Pure: time is an input.
         .target(

@@ -137,6 +137,12 @@ struct Demo: AsyncParsableCommand {
                   \(base)/tileMatrixSets/NetherlandsRDNewQuad
                   \(base)/health/ready
 
+                The operational picture as images (PNG from styles/operational-picture.json; each caller sees its own layers and areas):
+                  curl -H 'Authorization: Bearer \(viewer)' -o map.png \(base)/styles/operational-picture/map/tiles/WebMercatorQuad/11/675/1053
+                  \(base)/styles/operational-picture                                      (the MapLibre style, sources signed for the caller)
+                  \(base)/collections/hydrants/map/tiles/NetherlandsRDNewQuad/{z}/{row}/{col}@2x
+                  WMTS for QGIS/ArcGIS: \(base)/wmts/1.0.0/WMTSCapabilities.xml          (per caller; tile URLs in it are signed)
+
                 The risk picture of VR09 (HDSR's high-water threat on the Lekdijk, Vitens' effect on a pumping station):
                   curl -H 'Authorization: Bearer \(viewer)' \(base)/pictures/VR09
                   curl -H 'Authorization: Bearer <standby-viewer token>' \(base)/pictures/VR09     (the threat; the effect only if its asset is in the exercise area)

@@ -37,3 +37,17 @@ public enum JSONValue: Hashable, Sendable, Decodable {
     /// The elements, when this is an array.
     public var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
 }
+
+extension JSONValue: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let n): try c.encode(n)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+}

@@ -65,6 +65,11 @@ public struct ServerConfiguration: Sendable {
     /// How often the server logs the audit log's head hash (for the operator to keep
     /// elsewhere); nil: never.
     public var auditHeadLogInterval: Duration? = .seconds(3600)
+    /// The MapLibre styles (and `sprites/`) the service draws and serves; nil: only the
+    /// built-in per-layer styles.
+    public var stylesDirectory: URL?
+    /// The style whose layers draw a layer alone on `/collections/{id}/map/tiles`.
+    public var defaultStyle = "operational-picture"
 
     /// Creates a configuration with the defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
@@ -145,6 +150,20 @@ public struct ServerConfiguration: Sendable {
             idleTimeout: .seconds(try int("idle-timeout-seconds", 60, 1...86_400)),
             bodyMinBytesPerSecond: try int("body-min-bytes-per-second", 1024, 0...1 << 30),
             bodySlowSeconds: try int("body-slow-seconds", 60, 1...86_400))
+        if let styles = reader.string(forKey: "styles") {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: styles, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw StoreError(.invalidRequest, "styles must name a directory of MapLibre style files, got \"\(styles)\"")
+            }
+            config.stylesDirectory = URL(fileURLWithPath: styles)
+        } else {
+            // The repository's styles/ when the service runs from a checkout (make run).
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: "styles", isDirectory: &isDirectory), isDirectory.boolValue {
+                config.stylesDirectory = URL(fileURLWithPath: "styles")
+            }
+        }
+        config.defaultStyle = reader.string(forKey: "default-style", default: "operational-picture")
         let headMinutes = try int("audit-head-log-minutes", 60, 0...525_600)
         config.auditHeadLogInterval = headMinutes == 0 ? nil : .seconds(headMinutes * 60)
         return config

@@ -38,22 +38,23 @@ struct Routes {
             return try json(documents(request, [grant]).tileset(l, try tileMatrixSet(context)))
         }
         router.get("/collections/:layer/tiles/:tms/tilejson") { request, context in
-            let caller = try principal(request, context)
+            // A signed URL for the layer serves its TileJSON too: style documents point here.
             let id = context.parameters.get("layer") ?? ""
+            let caller = try tilePrincipal(request, context, layer: id)
             guard let (l, grant) = service.visibleLayer(id, caller) else { throw Self.unknownLayer(id) }
-            // Map clients that cannot send headers get tile URLs signed for this caller's access.
-            let signed = service.access.signedParameter(for: caller, layer: id, at: service.clock())
+            // Map clients that cannot send headers get tile URLs signed for this caller's access;
+            // a caller that came with a signed URL gets the same one (a signature never extends itself).
+            let signed = service.access.signedParameter(for: caller, layer: id, at: service.clock())?.value
+                ?? (caller.via == .signedURL ? request.uri.queryParameters["access"].map(String.init) : nil)
             let tms = try tileMatrixSet(context)
             return try json(documents(request, [grant]).tileJSON(service.asSeen(l, grant), tms,
-                                                                 tileQuery: signed.map { "access=" + $0.value }))
+                                                                 tileQuery: signed.map { "access=" + $0 }))
         }
         router.get("/collections/:layer/tiles/:tms/:z/:row/:col") { request, context in
             try await tile(request, context)
         }
-        // XYZ alias: /xyz/{layer}/{tms}/{z}/{x}/{y}.mvt, x = column, y = row.
-        router.get("/xyz/:layer/:tms/:z/:col/:row") { request, context in
-            try await tile(request, context, rowHasExtension: true)
-        }
+        // The XYZ alias /xyz/{layer}/{tms}/{z}/{x}/{y}.mvt (x = column, y = row) is registered
+        // by MapRoutes, which also answers its .png form.
         router.get("/tileMatrixSets") { request, _ in try json(documents(request).tileMatrixSets()) }
         router.get("/tileMatrixSets/:tms") { _, context in try json(try tileMatrixSet(context).document) }
         router.get("/health/live") { _, _ in try json(["status": "live"]) }
@@ -102,7 +103,9 @@ struct Routes {
     }
 
     /// The caller of a tile request: a signed URL's `access` parameter, or the usual credentials.
-    func tilePrincipal(_ request: Request, _ context: ServerContext, layer: String) throws -> Principal {
+    /// `alsoScope` names a second scope a signature may be bound to (the WMTS capabilities'
+    /// "wmts", whose signed URL serves every tile the capabilities list).
+    func tilePrincipal(_ request: Request, _ context: ServerContext, layer: String, alsoScope: String? = nil) throws -> Principal {
         // Parse the query only when there is one: this runs on every tile request.
         guard request.uri.string.utf8.contains(UInt8(ascii: "?")), let signed = request.uri.queryParameters["access"] else {
             return try principal(request, context)
@@ -110,6 +113,9 @@ struct Routes {
         let now = service.clock()
         switch service.access.authenticate(signed: String(signed), layer: layer, at: now) {
         case .failure(let failure):
+            if let alsoScope, case .success(let caller) = service.access.authenticate(signed: String(signed), layer: alsoScope, at: now) {
+                return caller
+            }
             throw refused(failure, request, context, at: now)
         case .success(let caller):
             return caller
@@ -174,15 +180,11 @@ struct Routes {
         return tms
     }
 
-    func integer(_ context: ServerContext, _ key: String, stripExtension: Bool = false) throws -> Int {
-        var raw = Substring(context.parameters.get(key) ?? "")
-        if stripExtension, let dot = raw.firstIndex(of: ".") {
-            let ext = raw[raw.index(after: dot)...]
-            guard ext == "mvt" || ext == "pbf" else {
-                throw Problem.badRequest("tile format \".\(ext)\" is not served; use .mvt or .pbf")
-            }
-            raw = raw[..<dot]
-        }
+    func integer(_ context: ServerContext, _ key: String) throws -> Int {
+        try Self.integer(Substring(context.parameters.get(key) ?? ""), key)
+    }
+
+    static func integer(_ raw: Substring, _ key: String) throws -> Int {
         guard let v = Int(raw), v >= 0 else {
             throw Problem.badRequest("\(key) must be a non-negative whole number, got \"\(raw)\"")
         }
@@ -191,24 +193,54 @@ struct Routes {
 
     // MARK: Tiles
 
+    /// What the last path segment of a tile address may carry after its number: a scale
+    /// (`@2x`) and a format extension (`.mvt`, `.png`).
+    struct TileSuffix {
+        var format: String?
+        var pixelRatio: Double = 1
+    }
+
     /// The tile matrix set and tile of the path, checked before anything else touches them (400).
-    func tileAddress(_ context: ServerContext, rowHasExtension: Bool = false) throws -> (TileMatrixSet, TileID) {
+    /// `suffixOn` names the parameter that may end in `@2x` and `.{format}` (one of `formats`).
+    func tileAddress(_ context: ServerContext, suffixOn: String? = nil, formats: Set<String> = ["mvt", "pbf"]) throws -> (TileMatrixSet, TileID, TileSuffix) {
         let tms = try tileMatrixSet(context)
         let z = try integer(context, "z")
-        let row = try integer(context, "row", stripExtension: rowHasExtension)
-        let col = try integer(context, "col")
+        var suffix = TileSuffix()
+        func parse(_ key: String) throws -> Int {
+            var raw = Substring(context.parameters.get(key) ?? "")
+            guard key == suffixOn else { return try Self.integer(raw, key) }
+            if let dot = raw.firstIndex(of: ".") {
+                let ext = String(raw[raw.index(after: dot)...])
+                guard formats.contains(ext) else {
+                    throw Problem.badRequest("tile format \".\(ext)\" is not served here; use " + formats.sorted().map { "." + $0 }.joined(separator: " or "))
+                }
+                suffix.format = ext
+                raw = raw[..<dot]
+            }
+            if let at = raw.firstIndex(of: "@") {
+                let scale = raw[raw.index(after: at)...]
+                guard formats.contains("png"), scale == "1x" || scale == "2x" else {
+                    throw Problem.badRequest("tile scale \"@\(scale)\" is not served; use @2x (512 px) on image tiles, or nothing (256 px)")
+                }
+                suffix.pixelRatio = scale == "2x" ? 2 : 1
+                raw = raw[..<at]
+            }
+            return try Self.integer(raw, key)
+        }
+        let row = try parse("row")
+        let col = try parse("col")
         guard let matrix = tms.matrix(z) else {
             throw Problem.badRequest("tile matrix \(z) does not exist in \(tms.id); use \(tms.zoomRange.lowerBound)-\(tms.zoomRange.upperBound)")
         }
         guard row < matrix.matrixHeight, col < matrix.matrixWidth else {
             throw Problem.badRequest("tile \(z)/\(row)/\(col) is outside \(tms.id) matrix \(z): rows and columns run 0-\(matrix.matrixHeight - 1)")
         }
-        return (tms, TileID(z: z, row: row, col: col))
+        return (tms, TileID(z: z, row: row, col: col), suffix)
     }
 
     func tile(_ request: Request, _ context: ServerContext, rowHasExtension: Bool = false) async throws -> Response {
         // Validate the tile address before anything else touches it.
-        let (tms, id) = try tileAddress(context, rowHasExtension: rowHasExtension)
+        let (tms, id, _) = try tileAddress(context, suffixOn: rowHasExtension ? "row" : nil)
         let (z, row, col) = (id.z, id.row, id.col)
         let layerID = context.parameters.get("layer") ?? ""
         let caller = try tilePrincipal(request, context, layer: layerID)

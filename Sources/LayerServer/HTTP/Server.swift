@@ -25,6 +25,11 @@ public enum Server {
         UploadRoutes(routes: routes, uploads: uploads).register(on: router)
         let pictures = try PictureService(store: SQLitePictureStore(store: service.store), layers: service)
         PictureRoutes(routes: routes, pictures: pictures).register(on: router)
+        let (styles, warnings) = try StyleCatalog.load(directory: configuration.stylesDirectory, defaultStyle: configuration.defaultStyle)
+        for w in warnings { logger.warning("style outside the renderer's subset", metadata: ["warning": "\(w)"]) }
+        let maps = MapService(layers: service, pictures: pictures, styles: styles)
+        MapRoutes(routes: routes, maps: maps).register(on: router)
+        WMTSRoutes(routes: routes, maps: maps).register(on: router)
         let guardConfiguration = configuration.connections.guardConfiguration
         var services: [any Service] = [
             CatalogPoller(service: service, interval: configuration.catalogPollInterval, logger: logger),

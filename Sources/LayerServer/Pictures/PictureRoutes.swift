@@ -153,13 +153,13 @@ struct PictureRoutes {
                             body: .init(byteBuffer: ByteBuffer(string: alert)))
         }
         router.get("/pictures/:region/tiles/:tms/:z/:row/:col") { request, context in
-            let (tms, tile) = try routes.tileAddress(context)
+            let (tms, tile, _) = try routes.tileAddress(context)
             let (caller, region) = try reader(request, context)
             return try await tileResponse(request, try await pictures.tile(caller, regions: [region], tms: tms, tile: tile))
         }
         // The national picture: every region the caller reads, in one tile layer.
         router.get("/pictures/tiles/:tms/:z/:row/:col") { request, context in
-            let (tms, tile) = try routes.tileAddress(context)
+            let (tms, tile, _) = try routes.tileAddress(context)
             let caller = try routes.principal(request, context)
             let regions = try await readableRegions(caller)
             return try await tileResponse(request, try await pictures.tile(caller, regions: regions, tms: tms, tile: tile))
@@ -297,9 +297,7 @@ struct PictureRoutes {
 
     /// The regions whose picture the caller reads (every region, for a national node).
     func readableRegions(_ caller: Principal) async throws -> [String] {
-        let now = routes.service.clock()
-        return try await BlockingWork.run { [pictures] in try pictures.store.regions() }
-            .filter { routes.service.access.decide(caller, .read, .picture(region: $0), at: now).allowed }
+        try await pictures.readableRegions(caller)
     }
 
     /// A picture tile: 204 when empty, 304 for a matching ETag; private, like every tile.

@@ -13,10 +13,17 @@ extension PictureService {
     /// The MVT layer name of picture tiles.
     static let tileLayer = "risk_picture"
 
-    /// One region's current version (or several regions', for the national picture) as a vector
-    /// tile, with what `caller` may see of it: threat areas, effect areas and effects' assets as
-    /// points. Cached per version and per set of visible items (the picture's access class).
-    func tile(_ caller: Principal, regions: [String], tms: TileMatrixSet, tile: TileID) async throws -> (body: ByteBuffer, etag: String) {
+    /// The regions whose picture `caller` may read.
+    func readableRegions(_ caller: Principal) async throws -> [String] {
+        let now = layers.clock()
+        return try await BlockingWork.run { [store] in try store.regions() }
+            .filter { access.decide(caller, .read, .picture(region: $0), at: now).allowed }
+    }
+
+    /// What `caller` sees of the current versions of `regions`' pictures as map features
+    /// (WGS 84, attributes in the order of ``tileFields``), and a digest of the versions and
+    /// visible items: the picture's access class for caches and ETags.
+    func visibleFeatures(_ caller: Principal, regions: [String]) async throws -> (digest: String, features: [(Geometry, [AttributeValue])]) {
         var pictures: [RegionPicture] = []
         for region in regions { pictures.append(try await picture(region)) }
         // What the caller sees: the items of each current version it may see, by id.
@@ -28,26 +35,35 @@ extension PictureService {
         let versions = pictures.map { "\($0.region):\($0.current?.number ?? 0)" }.joined(separator: ",")
         let seen = visible.map(\.1.id).sorted().joined(separator: ",")
         let digest = LayerService.hex(SHA256.hash(data: Data("\(versions)|\(seen)".utf8)).prefix(10))
-        let etag = "\"p\(digest)-\(tms.id == TileMatrixSet.webMercatorQuad.id ? "w" : "r")\(tile.z)-\(tile.row)-\(tile.col)\""
-        let key = TileCacheKey(accessClass: digest, layerID: "picture:" + regions.joined(separator: ","), version: 0, format: MVTTileEncoder(options: layers.tiles.configuration.mvt).cacheKey,
+        return (digest, visible.flatMap { picture, item in Self.features(item, in: picture) })
+    }
+
+    /// One region's current version (or several regions', for the national picture) as a vector
+    /// tile, with what `caller` may see of it: threat areas, effect areas and effects' assets as
+    /// points. Cached per version and per set of visible items (the picture's access class).
+    func tile(_ caller: Principal, regions: [String], tms: TileMatrixSet, tile: TileID) async throws -> (body: ByteBuffer, etag: String) {
+        let (digest, features) = try await visibleFeatures(caller, regions: regions)
+        let encoder = MVTTileEncoder(options: layers.tiles.configuration.mvt)
+        let etag = LayerService.etag("p" + digest, tms: tms, tile: tile)
+        let key = TileCacheKey(accessClass: digest, layerID: "picture:" + regions.joined(separator: ","), version: 0, format: encoder.cacheKey,
                                tileMatrixSet: tms.id, tile: tile)
-        if let cached = layers.cache.get(key) { return (cached.body, etag) }
-        guard let bounds = tms.bounds(of: tile) else { return (ByteBuffer(), etag) }
-        let options = layers.tiles.configuration.mvt
-        let bytes = try layers.tiles.transformers.withTransformer(from: .wgs84, to: tms.crs) { t -> [UInt8] in
-            var builder = MVTLayerBuilder(name: Self.tileLayer, fieldNames: Self.tileFields, tileBounds: bounds, options: options)
-            let query = MVTLayerBuilder.queryBounds(tileBounds: bounds, options: options)
-            for (picture, item) in visible {
-                for (geometry, attributes) in Self.features(item, in: picture) {
-                    guard let projected = try? t.transform(geometry), let e = projected.envelope, e.intersects(query) else { continue }
-                    builder.add(id: nil, geometry: projected, attributes: attributes)
-                }
+        let body = try await layers.cached(key, gzip: false) {
+            guard let bounds = tms.bounds(of: tile) else { return [] }
+            return try layers.tiles.transformers.withTransformer(from: .wgs84, to: tms.crs) { t -> [UInt8] in
+                var sink = encoder.sink(layer: Self.tileLayer, fieldNames: Self.tileFields, tileBounds: bounds)
+                Self.project(features, with: t, into: &sink)
+                return try encoder.encode([sink], tileBounds: bounds)
             }
-            return builder.featureCount == 0 ? [] : try MVTEncoder.encode([builder])
-        }
-        let body = ByteBuffer(bytes: bytes)
-        layers.cache.put(key, CachedTile(body: body, gzipped: nil))
+        }.body
         return (body, etag)
+    }
+
+    /// Hands the features, brought into the tile's CRS, to a sink; those outside the CRS's domain are left out.
+    static func project<S: FeatureSink>(_ features: [(Geometry, [AttributeValue])], with t: Transformer, into sink: inout S) {
+        for (geometry, attributes) in features {
+            guard let projected = try? t.transform(geometry) else { continue }
+            sink.add(id: nil, geometry: projected, attributes: attributes)
+        }
     }
 
     /// An item's map features (WGS 84) with their attributes: a threat's area; an effect's area

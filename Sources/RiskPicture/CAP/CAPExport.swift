@@ -1,4 +1,5 @@
 import Foundation
+import GeoCore
 
 /// Published threats as CAP 1.2 alerts, and a region's current alerts as an Atom feed, for the
 /// partners' own systems. An alert's identifier is the item id; the first threat of a chain is
@@ -17,22 +18,7 @@ public enum CAPExport {
         return f.string(from: date)
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // Characters XML 1.0 does not allow are left out.
-                if ch.unicodeScalars.allSatisfy({ $0.value == 0x9 || $0.value == 0xA || $0.value == 0xD || $0.value >= 0x20 }) { out.append(ch) }
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { XMLText.escape(s) }
 
     static func category(_ h: Hazard) -> String {
         switch h {
