@@ -104,7 +104,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
-        ]),
+        ], exclude: ["References"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -59,12 +59,13 @@ struct MapRoutes {
         router.get("/fonts/:fontstack/:range") { _, context in
             let stack = context.parameters.get("fontstack") ?? ""
             let range = context.parameters.get("range") ?? ""
+            guard stack.utf8.count <= 256 else { throw Problem.badRequest("font stack names are at most 256 bytes") }
             guard range.hasSuffix(".pbf"), let dash = range.firstIndex(of: "-"),
                   let start = Int(range[..<dash]), let end = Int(range.dropLast(4)[range.index(after: dash)...]),
                   start >= 0, start % 256 == 0, end == start + 255, end <= 65535 else {
                 throw Problem.badRequest("glyph range \"\(range)\" is not one: use {start}-{start+255}.pbf with start a multiple of 256, up to 65535")
             }
-            let bytes = try await BlockingWork.run { try GlyphRanges.pbf(fontstack: stack, range: start) }
+            let bytes = try await BlockingWork.run { [styles = maps.styles] in try styles.glyphs(fontstack: stack, start: start) }
             return Response(status: .ok, headers: [.contentType: "application/x-protobuf", .cacheControl: "public, max-age=86400"],
                             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }

@@ -39,6 +39,21 @@ public final class StyleCatalog: Sendable {
     /// Per-layer styles made on demand: by layer id and geometry family.
     private let layerStyles = Mutex<[String: Entry]>([:])
 
+    /// Glyph ranges made so far (about 50 ms each), by font stack and first code point; at most 64.
+    private let glyphRanges = Mutex<[String: [UInt8]]>([:])
+
+    /// The SDF glyph range of `fontstack` starting at `start` (cached).
+    public func glyphs(fontstack: String, start: Int) throws -> [UInt8] {
+        let key = "\(start)|\(fontstack)"
+        if let known = glyphRanges.withLock({ $0[key] }) { return known }
+        let made = try GlyphRanges.pbf(fontstack: fontstack, range: start)
+        glyphRanges.withLock { g in
+            if g.count >= 64 { g.removeAll() }
+            g[key] = made
+        }
+        return made
+    }
+
     /// The sprite sheet's name in style documents: `{base}/sprites/layerserver`.
     public static let spriteName = "layerserver"
 
