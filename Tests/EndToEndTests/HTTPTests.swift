@@ -165,7 +165,9 @@ struct HTTPTests {
                 "/collections/regions/tiles/Mercator/1/0/0": "unknown tile matrix set",
                 "/collections/regions/tiles/Mercator/tilejson": "unknown tile matrix set",
                 "/tileMatrixSets/Mercator": "unknown tile matrix set",
-                "/xyz/regions/WebMercatorQuad/1/0/0.png": "not served",
+                "/xyz/regions/WebMercatorQuad/1/0/0.gif": "not served",
+                "/collections/regions/map/tiles/WebMercatorQuad/1/0/0@4x": "@2x",
+                "/collections/regions/map/tiles/WebMercatorQuad/1/0/0?f=mvt": "f=png",
             ]
             for (path, phrase) in cases {
                 let r = try await client.execute(uri: path, method: .get)

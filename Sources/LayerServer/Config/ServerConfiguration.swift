@@ -37,6 +37,8 @@ import TileRender
 /// | `refusals-per-minute` | `LAYERSERVER_REFUSALS_PER_MINUTE` | `60` |
 /// | `audit-refusal-seconds` | `LAYERSERVER_AUDIT_REFUSAL_SECONDS` | `60` |
 /// | `audit-head-log-minutes` | `LAYERSERVER_AUDIT_HEAD_LOG_MINUTES` | `60` (0: off) |
+/// | `styles` | `LAYERSERVER_STYLES` | `./styles` when it exists: MapLibre styles and `sprites/` |
+/// | `default-style` | `LAYERSERVER_DEFAULT_STYLE` | `operational-picture`: draws a layer alone on `/collections/{id}/map/tiles` |
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
     public var host: String
