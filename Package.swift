@@ -30,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(
             name: "GeoCore",
@@ -42,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "TileRender",
-            dependencies: ["GeoCore", "CCairo"]
+            dependencies: ["GeoCore", "CCairo", "CZlib"]
         ),
         // The risk-picture domain: threats, effects, verification, versions, as-of queries. Pure: time is an input.
         .target(

@@ -20,6 +20,12 @@ struct RenderTiles: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent renderers.")
     var concurrency: Int = 1
 
+    @Option(name: .long, help: "Draw PNG tiles with this MapLibre style file instead of encoding MVT (the layer's features feed the style layers whose source-layer is its id).")
+    var style: String?
+
+    @Option(name: .long, help: "Write each tile of the first round into this directory (z-row-col.png or .mvt).")
+    var out: String?
+
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
@@ -39,16 +45,35 @@ struct RenderTiles: AsyncParsableCommand {
                 }
                 jobs.append((layer, tms, TileID(z: z, row: row, col: col)))
             }
+            let renderer = try style.map { RasterRenderer(style: try Style.load(Data(contentsOf: URL(fileURLWithPath: $0)))) }
+            let styleKey = style ?? ""
+            let layerSources = renderer.map { StyleCatalog.bindings($0.style).layers } ?? [:]
+            let outDirectory = out.map { URL(fileURLWithPath: $0) }
+            if let outDirectory { try FileManager.default.createDirectory(at: outDirectory, withIntermediateDirectories: true) }
             let started = ContinuousClock.now
             var bytes = 0
-            for _ in 0..<rounds {
+            for round in 0..<rounds {
                 bytes += try await withThrowingTaskGroup(of: Int.self) { group in
                     let perWorker = (jobs.count + concurrency - 1) / concurrency
                     for w in 0..<concurrency {
                         let slice = Array(jobs.dropFirst(w * perWorker).prefix(perWorker))
                         group.addTask {
                             var n = 0
-                            for (l, t, id) in slice { n += try await service.render(layer: l, tms: t, tile: id, restriction: .none).count }
+                            for (l, t, id) in slice {
+                                let bytes: [UInt8]
+                                if let renderer {
+                                    let encoder = RasterTileEncoder(renderer: renderer, styleKey: styleKey, zoom: Double(id.z), pixelRatio: 1,
+                                                                    layerSources: layerSources)
+                                    bytes = try await service.render([(l, .none)], tms: t, tile: id, encoder: encoder)
+                                } else {
+                                    bytes = try await service.render(layer: l, tms: t, tile: id, restriction: .none)
+                                }
+                                n += bytes.count
+                                if round == 0, let outDirectory {
+                                    let name = "\(id.z)-\(id.row)-\(id.col)." + (renderer == nil ? "mvt" : "png")
+                                    try Data(bytes).write(to: outDirectory.appendingPathComponent(name))
+                                }
+                            }
                             return n
                         }
                     }

@@ -99,4 +99,34 @@ struct MapAccessTests {
             #expect(adhoc.paintedPixels == 0, "the ad-hoc partner sees \(adhoc.paintedPixels) pixels of the risk picture")
         }
     }
+
+    @Test("a partner's layer named like the picture's source layer is not drawn as the risk picture: styles bind sources by URL")
+    func noLayerPosesAsThePicture() async throws {
+        let world = try await UploadWorld.make(points: 10)
+        defer { world.remove() }
+        try await world.withServer(configure: { $0.stylesDirectory = MapWorld.styles }) { client in
+            // A kern editor may create a layer with a new id: risk_picture, full of "extreme threats".
+            let ring = "[[4.9,51.9],[5.3,51.9],[5.3,52.2],[4.9,52.2],[4.9,51.9]]"
+            let fake = GeoJSONFile.collection([GeoJSONFile.feature(geometry: "{\"type\": \"Polygon\", \"coordinates\": [\(ring)]}",
+                                                                   properties: "\"kind\": \"threat\", \"severity\": \"Extreme\"")])
+            let up = try await client.uploadAndWait("risk_picture", text: fake, name: "fake.geojson", as: "vitens-editor")
+            #expect(up.body["state"]?.string == "published", "\(up.body)")
+            let t = try MapTests.tile(5.1, 52.05, z: 10)
+            for style in ["risk-picture", "operational-picture"] {
+                let r = try await client.execute("/styles/\(style)/map/tiles/WebMercatorQuad/\(t.z)/\(t.row)/\(t.col)", as: "vitens-editor")
+                #expect(r.status == .ok)
+                let img = try MapTests.image(r)
+                // No picture is published in this world: no threat colour anywhere.
+                var threat = 0
+                for y in 0..<img.height { for x in 0..<img.width {
+                    let p = img.pixel(x, y)
+                    if p.a > 0 && p.r > 150 && p.g < 120 && p.b < 100 { threat += 1 }
+                } }
+                #expect(threat == 0, "\(style): \(threat) threat-coloured pixels from the layer risk_picture")
+            }
+            // The layer itself is still the owner's, drawn alone in a plain style.
+            let own = try await client.execute("/collections/risk_picture/map/tiles/WebMercatorQuad/\(t.z)/\(t.row)/\(t.col)", as: "vitens-editor")
+            #expect(try MapTests.image(own).paintedPixels > 1_000)
+        }
+    }
 }

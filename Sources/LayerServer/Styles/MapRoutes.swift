@@ -3,6 +3,7 @@ import Foundation
 import GeoCore
 import Hummingbird
 import NIOCore
+import NIOPosix
 import TileRender
 
 /// OGC API Maps tiles (a layer in its default style, a whole style), OGC API Styles documents,
@@ -65,11 +66,19 @@ struct MapRoutes {
                   start >= 0, start % 256 == 0, end == start + 255, end <= 65535 else {
                 throw Problem.badRequest("glyph range \"\(range)\" is not one: use {start}-{start+255}.pbf with start a multiple of 256, up to 65535")
             }
-            let bytes = try await BlockingWork.run { [styles = maps.styles] in try styles.glyphs(fontstack: stack, start: start) }
+            // One thread of its own: glyph ranges are public, and making them must not hold the
+            // threads that serve everything else.
+            let bytes = try await Self.glyphThread.runIfActive { [styles = maps.styles] in try styles.glyphs(fontstack: stack, start: start) }
             return Response(status: .ok, headers: [.contentType: "application/x-protobuf", .cacheControl: "public, max-age=86400"],
                             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
     }
+
+    static let glyphThread: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 
     struct StylesDocument: Encodable {
         var styles: [StyleSummary]

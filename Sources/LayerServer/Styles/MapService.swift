@@ -38,10 +38,9 @@ public struct MapService: Sendable {
     }
 
     /// The encoder of `entry` for one tile.
-    func encoder(_ entry: StyleCatalog.Entry, tms: TileMatrixSet, tile: TileID, pixelRatio: Double,
-                 extra: [String: [RenderFeature]] = [:]) -> RasterTileEncoder {
+    func encoder(_ entry: StyleCatalog.Entry, tms: TileMatrixSet, tile: TileID, pixelRatio: Double) -> RasterTileEncoder {
         RasterTileEncoder(renderer: entry.renderer, styleKey: entry.id + ":" + entry.digest, zoom: styleZoom(tms, tile),
-                          pixelRatio: pixelRatio, extra: extra)
+                          pixelRatio: pixelRatio, layerSources: entry.layerSources)
     }
 
     // MARK: A layer alone
@@ -79,7 +78,7 @@ public struct MapService: Sendable {
         var visible: [(Layer, Restriction)] = []
         var h = SHA256()
         h.update(data: Data("\(entry.id)|\(entry.digest)".utf8))
-        for id in entry.sourceLayers {
+        for id in entry.drawnLayers {
             guard let layer = layers.catalogLayer(id) else { continue }
             let grant = layers.access.readGrant(caller, layer: id, at: now)
             layers.access.audit(read: grant, item: item, at: now)
@@ -88,7 +87,7 @@ public struct MapService: Sendable {
             h.update(data: Data("|\(id):\(layer.currentVersion):\(layer.current.checksum):\(grant.accessClass)".utf8))
         }
         var picture: [(Geometry, [AttributeValue])] = []
-        if let pictures, entry.sourceLayers.contains(PictureService.tileLayer) {
+        if let pictures, !entry.pictureSources.isEmpty {
             let (digest, features) = try await pictures.visibleFeatures(caller, regions: try await pictures.readableRegions(caller))
             picture = features
             h.update(data: Data("|picture:\(digest)".utf8))
@@ -109,10 +108,13 @@ public struct MapService: Sendable {
         let result = try await layers.cached(key, gzip: false) {
             var encoder = plain
             if !view.picture.isEmpty, let bounds = tms.bounds(of: tile) {
-                encoder.extra[PictureService.tileLayer] = try layers.tiles.transformers.withTransformer(from: .wgs84, to: tms.crs) { t in
+                let features = try layers.tiles.transformers.withTransformer(from: .wgs84, to: tms.crs) { t in
                     var sink = encoder.sink(layer: PictureService.tileLayer, fieldNames: PictureService.tileFields, tileBounds: bounds)
                     PictureService.project(view.picture, with: t, into: &sink)
                     return sink.features
+                }
+                for source in entry.pictureSources {
+                    encoder.extra[RasterTileEncoder.SourceLayer(source: source, sourceLayer: PictureService.tileLayer)] = features
                 }
             }
             return try await layers.tiles.render(view.layers, tms: tms, tile: tile, encoder: encoder)
@@ -132,33 +134,34 @@ public struct MapService: Sendable {
         var kept: [String: JSONValue] = [:]
         var readsPictures = false
         if let pictures { readsPictures = !(try await pictures.readableRegions(caller)).isEmpty }
+        let bindings = StyleCatalog.bindings(entry.style)
         for (name, source) in entry.style.sources {
-            let url = source["url"]?.string ?? source["tiles"]?.array?.first?.string ?? ""
-            if let id = Self.collection(in: url) {
+            if let id = bindings.layers[name] {
                 guard layers.visibleLayer(id, caller) != nil else { continue }
                 var tileJSON = "\(base)/collections/\(id)/tiles/WebMercatorQuad/tilejson"
                 if let signed = layers.access.signedParameter(for: caller, layer: id, at: now) { tileJSON += "?access=" + signed.value }
                 kept[name] = Self.replacing(source, url: tileJSON)
-            } else if url.contains("{base}/pictures/") {
+            } else if bindings.pictures.contains(name) {
                 guard readsPictures else { continue }
                 kept[name] = Self.substitute(source, base: base)
-            } else {
+            } else if !StyleCatalog.sourceURL(source).contains("{base}") {
+                // Another server's source, as the operator wrote it.
                 kept[name] = source
             }
         }
         root["sources"] = .object(kept)
+        var keptLayers = Set<String>()
         if case .array(let all)? = root["layers"] {
-            root["layers"] = .array(all.filter { l in l["source"]?.string.map { kept[$0] != nil } ?? true })
+            let drawn = all.filter { l in l["source"]?.string.map { kept[$0] != nil } ?? true }
+            keptLayers = Set(drawn.compactMap { $0["id"]?.string })
+            root["layers"] = .array(drawn)
+        }
+        // The legend names only what is left.
+        if case .object(var metadata)? = root["metadata"], case .array(let legend)? = metadata["layerserver:legend"] {
+            metadata["layerserver:legend"] = .array(legend.filter { $0["layer"]?.string.map(keptLayers.contains) ?? true })
+            root["metadata"] = .object(metadata)
         }
         return Self.substitute(.object(root), base: base)
-    }
-
-    /// The layer id of a `{base}/collections/{id}/...` URL.
-    static func collection(in url: String) -> String? {
-        guard let range = url.range(of: "/collections/") else { return nil }
-        let rest = url[range.upperBound...]
-        guard let id = rest.split(separator: "/").first, !id.isEmpty else { return nil }
-        return String(id)
     }
 
     static func replacing(_ source: JSONValue, url: String) -> JSONValue {

@@ -19,8 +19,13 @@ public final class StyleCatalog: Sendable {
         public let digest: String
         /// Draws the style.
         public let renderer: RasterRenderer
-        /// The source layers the style draws, in order of first use.
-        public let sourceLayers: [String]
+        /// Style source id to the layer that feeds it (the layer its URL names).
+        public let layerSources: [String: String]
+        /// The layers the style draws (a style layer of a bound source whose source-layer is
+        /// the layer's id), in order of first use.
+        public let drawnLayers: [String]
+        /// The style sources of the risk pictures that a style layer draws (source-layer `risk_picture`).
+        public let pictureSources: [String]
     }
 
     /// A sprite sheet's files.
@@ -39,19 +44,23 @@ public final class StyleCatalog: Sendable {
     /// Per-layer styles made on demand: by layer id and geometry family.
     private let layerStyles = Mutex<[String: Entry]>([:])
 
-    /// Glyph ranges made so far (about 50 ms each), by font stack and first code point; at most 64.
+    /// Glyph ranges made so far (up to about 50 ms each), by face and first code point. Every
+    /// font stack maps to one of four DejaVu faces, so there are at most 4 × 256 ranges, each made
+    /// once, whatever names strangers send; one range is made at a time.
     private let glyphRanges = Mutex<[String: [UInt8]]>([:])
+    private let glyphMaking = Mutex(())
 
-    /// The SDF glyph range of `fontstack` starting at `start` (cached).
+    /// The SDF glyph range of `fontstack`'s face starting at `start` (cached).
     public func glyphs(fontstack: String, start: Int) throws -> [UInt8] {
-        let key = "\(start)|\(fontstack)"
+        let face = GlyphRanges.face(of: fontstack)
+        let key = "\(start)|\(face)"
         if let known = glyphRanges.withLock({ $0[key] }) { return known }
-        let made = try GlyphRanges.pbf(fontstack: fontstack, range: start)
-        glyphRanges.withLock { g in
-            if g.count >= 64 { g.removeAll() }
-            g[key] = made
+        return try glyphMaking.withLock { _ in
+            if let known = glyphRanges.withLock({ $0[key] }) { return known }
+            let made = try GlyphRanges.pbf(fontstack: face, range: start)
+            glyphRanges.withLock { $0[key] = made }
+            return made
         }
-        return made
     }
 
     /// The sprite sheet's name in style documents: `{base}/sprites/layerserver`.
@@ -76,6 +85,13 @@ public final class StyleCatalog: Sendable {
                 .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
             for file in files {
                 let id = file.deletingPathExtension().lastPathComponent
+                // WMTS lists styles beside layers by id: a style id is never one a layer could take.
+                if (try? Layer.validate(id: id)) != nil {
+                    throw StoreError(.invalidInput, "style \(file.path): its id \"\(id)\" could be a layer id; name the file with a - or an upper-case letter (e.g. \(id.replacingOccurrences(of: "_", with: "-"))-style.json)")
+                }
+                guard id.utf8.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    throw StoreError(.invalidInput, "style \(file.path): use letters, digits, - and _ in style file names (at most 64)")
+                }
                 let data = try Data(contentsOf: file)
                 let style: Style
                 do {
@@ -111,10 +127,42 @@ public final class StyleCatalog: Sendable {
             h.update(data: sprites[ratio]!.png)
             h.update(data: sprites[ratio]!.index)
         }
-        var seen = Set<String>()
-        let sourceLayers = style.layers.compactMap(\.sourceLayer).filter { seen.insert($0).inserted }
+        let (layerSources, pictures) = bindings(style)
+        var seen = Set<String>(), seenPictures = Set<String>()
+        var drawn: [String] = [], drawnPictures: [String] = []
+        for layer in style.layers {
+            guard let source = layer.source, let sourceLayer = layer.sourceLayer else { continue }
+            if layerSources[source] == sourceLayer, seen.insert(sourceLayer).inserted { drawn.append(sourceLayer) }
+            if pictures.contains(source), sourceLayer == PictureService.tileLayer, seenPictures.insert(source).inserted { drawnPictures.append(source) }
+        }
         return Entry(id: id, style: style, digest: LayerService.hex(h.finalize().prefix(8)), renderer: RasterRenderer(style: style, sprites: sheets),
-                     sourceLayers: sourceLayers)
+                     layerSources: layerSources, drawnLayers: drawn, pictureSources: drawnPictures)
+    }
+
+    /// Which style sources this service feeds: a source whose `url` or first `tiles` template names
+    /// `/collections/{id}/` is layer `id`; one that names `{base}/pictures/` is the risk pictures.
+    /// Other sources (another server's) are drawn from nothing.
+    public static func bindings(_ style: Style) -> (layers: [String: String], pictures: Set<String>) {
+        var layers: [String: String] = [:]
+        var pictures = Set<String>()
+        for (name, source) in style.sources {
+            let url = sourceURL(source)
+            if let id = collection(in: url) { layers[name] = id } else if url.contains("{base}/pictures/") { pictures.insert(name) }
+        }
+        return (layers, pictures)
+    }
+
+    /// The `url` of a source, else its first `tiles` template.
+    static func sourceURL(_ source: JSONValue) -> String {
+        source["url"]?.string ?? source["tiles"]?.array?.first?.string ?? ""
+    }
+
+    /// The layer id of a `{base}/collections/{id}/...` URL.
+    static func collection(in url: String) -> String? {
+        guard url.hasPrefix("{base}/collections/") else { return nil }
+        let rest = url.dropFirst("{base}/collections/".count)
+        guard let id = rest.split(separator: "/").first, !id.isEmpty else { return nil }
+        return String(id)
     }
 
     /// The style a layer is drawn in alone: the default style's layers for it, or, when that
@@ -126,7 +174,9 @@ public final class StyleCatalog: Sendable {
         var document: JSONValue
         if let id = defaultStyleID, let base = entries[id],
            case .array(let all)? = base.style.document["layers"],
-           case let mine = all.filter({ $0["source-layer"]?.string == layer.id }), !mine.isEmpty {
+           case let mine = all.filter({ l in
+               l["source-layer"]?.string == layer.id && l["source"]?.string.map { base.layerSources[$0] == layer.id } == true
+           }), !mine.isEmpty {
             document = Self.replacing(base.style.document, layers: mine)
         } else {
             document = Self.plainStyle(layer.id, family: family)

@@ -16,7 +16,8 @@ struct WMTSRoutes {
     var service: LayerService { routes.service }
 
     /// The scope of signed capabilities URLs: their `access` value also serves every tile listed.
-    static let scope = "wmts"
+    /// A colon cannot occur in a layer id, so no layer's signature is also this scope's.
+    static let scope = "scope:wmts"
 
     func register(on router: Router<ServerContext>) {
         router.get("/wmts") { request, context in

@@ -57,7 +57,7 @@ public final class TileService: Sendable {
                 guard let query = try TileQuery.plan(layer: layer, tms: tms, tile: tile, bufferFraction: encoder.bufferFraction,
                                                      cellsPerTile: self.configuration.cellsPerTile, transformers: self.transformers),
                       let bound = try restriction.bind(to: query.sourceBox, crs: query.version.crs, scope: self.scope) else { continue }
-                let fields = restriction.visibleFields(query.version.fields)
+                let fields = restriction.visibleFields(query.version.fields).filter { encoder.wants(field: $0.name, layer: layer.id) }
                 var sink = encoder.sink(layer: layer.id, fieldNames: fields.map(\.name), tileBounds: bounds)
                 try Self.read(query, restricted: bound, fields: fields, db: db, transformers: self.transformers, into: &sink)
                 sinks.append(sink)

@@ -22,10 +22,17 @@ public protocol TileEncoder: Sendable {
     var cacheKey: String { get }
     /// How far around the tile features are needed, as a fraction of the tile's width.
     var bufferFraction: Double { get }
+    /// Whether the encoder uses the attribute `field` of `layer` (the query reads no other).
+    func wants(field: String, layer: String) -> Bool
     /// A sink for one layer of the tile whose bounds (in the tile matrix set's CRS) are `tileBounds`.
     func sink(layer: String, fieldNames: [String], tileBounds: Envelope) -> Sink
     /// The encoded tile; empty when there is nothing to show.
     func encode(_ layers: [Sink], tileBounds: Envelope) throws -> [UInt8]
+}
+
+extension TileEncoder {
+    /// Every attribute the caller may see.
+    public func wants(field: String, layer: String) -> Bool { true }
 }
 
 extension MVTLayerBuilder: FeatureSink {}

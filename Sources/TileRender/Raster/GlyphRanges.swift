@@ -25,6 +25,13 @@ public enum GlyphRanges {
     /// Supersampling factor of the coverage bitmap the distances are computed from.
     static let supersampling = 4
 
+    /// The DejaVu face that stands in for a font stack (by the words of its first font): the
+    /// ranges of every stack that maps to one face are the same glyphs, so a server caches them by face.
+    public static func face(of fontstack: String) -> String {
+        let choice = FontChoice(fontstack: fontstack)
+        return FontChoice.family + (choice.bold ? " Bold" : "") + (choice.oblique ? " Oblique" : "")
+    }
+
     /// The protobuf for the 256 codepoints from `start` (a multiple of 256 in 0...65280) of `fontstack`.
     /// Throws `TileRenderError(.invalidGlyphRange)` for another start, `.render` when cairo fails.
     public static func pbf(fontstack: String, range start: Int) throws -> [UInt8] {

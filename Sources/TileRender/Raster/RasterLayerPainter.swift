@@ -165,66 +165,72 @@ struct RasterLayerPainter {
     }
 
     /// `circle`: a disc of circle-radius at every point, with a circle-stroke-width ring outside the radius
-    /// (as MapLibre draws it). Circles are drawn one by one in feature order, so a later circle covers an earlier.
+    /// (as MapLibre draws it). Circles are drawn one by one in feature order, so a later circle covers an earlier;
+    /// each look is drawn once into a stamp (``CircleStamps``) and composited at every point.
     func circle(_ layer: StyleLayer, _ features: [RenderFeature]) {
+        let stamps = CircleStamps()
+        // A layer whose look depends on no feature is evaluated once.
+        let names = ["circle-radius", "circle-stroke-width", "circle-color", "circle-opacity", "circle-stroke-color", "circle-stroke-opacity"]
+        let constant = names.allSatisfy { layer.isFeatureConstant($0) } ? look(layer, nil) : nil
         Self.forEachMatching(features, layer, zoom: zoom) { feature, geometry in
-            guard feature.geometryType == .point else { return }
-            let radius = pixels(layer.number("circle-radius", feature, zoom: zoom), 5)
-            let stroke = pixels(layer.number("circle-stroke-width", feature, zoom: zoom), 0)
-            let color = layer.color("circle-color", feature, zoom: zoom) ?? Self.black
-            let opacity = Self.unit(layer.number("circle-opacity", feature, zoom: zoom))
-            let strokeColor = layer.color("circle-stroke-color", feature, zoom: zoom) ?? Self.black
-            let strokeOpacity = Self.unit(layer.number("circle-stroke-opacity", feature, zoom: zoom))
-            let fillAlpha = color.a * opacity, strokeAlpha = stroke > 0 ? strokeColor.a * strokeOpacity : 0
-            guard radius + stroke > 0, fillAlpha > 0 || strokeAlpha > 0 else { return }
-            let disc = Disc(radius: radius, stroke: stroke, color: color, opacity: opacity,
-                            strokeColor: strokeColor, strokeOpacity: strokeOpacity,
-                            fills: fillAlpha > 0 && radius > 0, strokes: strokeAlpha > 0)
+            guard feature.geometryType == .point, let disc = constant ?? look(layer, feature) else { return }
             switch geometry {
-            case .point(let p): if let p { draw(disc, at: p) }
-            case .multiPoint(let ps): for p in ps { draw(disc, at: p) }
+            case .point(let p): if let p { draw(disc, at: p, stamps) }
+            case .multiPoint(let ps): for p in ps { draw(disc, at: p, stamps) }
             default: return
             }
         }
     }
 
-    /// The evaluated look of one circle feature.
-    private struct Disc {
-        var radius: Double
-        var stroke: Double
-        var color: StyleColor
-        var opacity: Double
-        var strokeColor: StyleColor
-        var strokeOpacity: Double
-        var fills: Bool
-        var strokes: Bool
+    /// The evaluated look of a circle; nil when nothing of it would show.
+    private func look(_ layer: StyleLayer, _ feature: StyleFeature?) -> CircleStamps.Look? {
+        let radius = pixels(layer.number("circle-radius", feature, zoom: zoom), 5)
+        let stroke = pixels(layer.number("circle-stroke-width", feature, zoom: zoom), 0)
+        let color = layer.color("circle-color", feature, zoom: zoom) ?? Self.black
+        let opacity = Self.unit(layer.number("circle-opacity", feature, zoom: zoom))
+        let strokeColor = layer.color("circle-stroke-color", feature, zoom: zoom) ?? Self.black
+        let strokeOpacity = Self.unit(layer.number("circle-stroke-opacity", feature, zoom: zoom))
+        let fillAlpha = color.a * opacity, strokeAlpha = stroke > 0 ? strokeColor.a * strokeOpacity : 0
+        guard radius + stroke > 0, fillAlpha > 0 || strokeAlpha > 0 else { return nil }
+        return CircleStamps.Look(radius: radius, stroke: stroke, color: color, opacity: opacity,
+                                 strokeColor: strokeColor, strokeOpacity: strokeOpacity,
+                                 fills: fillAlpha > 0 && radius > 0, strokes: strokeAlpha > 0)
     }
 
-    private func draw(_ d: Disc, at position: Position) {
+    private func draw(_ d: CircleStamps.Look, at position: Position, _ stamps: CircleStamps) {
         guard let c = transform.pixel(position), transform.touchesImage(x: c.x, y: c.y, radius: d.radius + d.stroke) else {
             return
         }
+        let drawn = stamps.paint(d, x: c.x, y: c.y, on: cr) { target, x, y in Self.disc(d, x: x, y: y, on: target) }
+        if !drawn { Self.disc(d, x: c.x, y: c.y, on: cr) }
+    }
+
+    /// Draws one circle with cairo paths.
+    private static func disc(_ d: CircleStamps.Look, x: Double, y: Double, on cr: OpaquePointer) {
+        func source(_ c: StyleColor, _ opacity: Double) { cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * opacity) }
         if d.strokes, d.fills, d.color.a * d.opacity >= 1, d.strokeColor.a * d.strokeOpacity >= 1 {
             // Both opaque: two fills (outer ring colour, then the disc) are cheaper than a stroke.
-            cairo_arc(cr, c.x, c.y, d.radius + d.stroke, 0, 2 * Double.pi)
-            setSource(d.strokeColor, 1)
+            cairo_new_path(cr)
+            cairo_arc(cr, x, y, d.radius + d.stroke, 0, 2 * Double.pi)
+            source(d.strokeColor, 1)
             cairo_fill(cr)
-            cairo_arc(cr, c.x, c.y, d.radius, 0, 2 * Double.pi)
-            setSource(d.color, 1)
+            cairo_arc(cr, x, y, d.radius, 0, 2 * Double.pi)
+            source(d.color, 1)
             cairo_fill(cr)
             return
         }
         if d.fills {
-            cairo_arc(cr, c.x, c.y, d.radius, 0, 2 * Double.pi)
-            setSource(d.color, d.opacity)
+            cairo_new_path(cr)
+            cairo_arc(cr, x, y, d.radius, 0, 2 * Double.pi)
+            source(d.color, d.opacity)
             cairo_fill(cr)
         }
         if d.strokes {
             cairo_new_sub_path(cr)
-            cairo_arc(cr, c.x, c.y, d.radius + d.stroke / 2, 0, 2 * Double.pi)
+            cairo_arc(cr, x, y, d.radius + d.stroke / 2, 0, 2 * Double.pi)
             cairo_set_line_width(cr, d.stroke)
             cairo_set_dash(cr, nil, 0, 0)
-            setSource(d.strokeColor, d.strokeOpacity)
+            source(d.strokeColor, d.strokeOpacity)
             cairo_stroke(cr)
         }
     }

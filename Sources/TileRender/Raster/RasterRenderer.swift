@@ -13,10 +13,25 @@ public struct RasterRenderer: Sendable {
     /// The sprite sheets by pixel ratio.
     let sprites: [Double: SpriteSheet]
 
+    /// The feature properties the style reads, per source layer.
+    private let reads: [SourceKey: Set<String>]
+
     /// A renderer for `style`, with the style's sprite sheets by pixel ratio (1 and/or 2).
     public init(style: Style, sprites: [Double: SpriteSheet] = [:]) {
         self.style = style
         self.sprites = sprites
+        var reads: [SourceKey: Set<String>] = [:]
+        for layer in style.layers {
+            guard let source = layer.source else { continue }
+            reads[SourceKey(source: source, sourceLayer: layer.sourceLayer ?? ""), default: []].formUnion(layer.readProperties)
+        }
+        self.reads = reads
+    }
+
+    /// The feature properties the style's layers of `source`/`sourceLayer` read (filters and
+    /// properties): the attributes a caller of ``render(_:features:)`` needs to supply.
+    public func readProperties(source: String, sourceLayer: String) -> Set<String> {
+        reads[SourceKey(source: source, sourceLayer: sourceLayer)] ?? []
     }
 
     /// How far around the tile (in CSS px at 256 px tiles) features must be queried so lines, circles and icons
@@ -81,7 +96,7 @@ public struct RasterRenderer: Sendable {
             }
             try CairoSupport.check(cairo_status(cr), "drawing layer \"\(layer.id)\"")
         }
-        return try CairoSupport.png(surface)
+        return try PNGEncoder.encode(surface)
     }
 
     /// A source layer whose features one render fetches once.

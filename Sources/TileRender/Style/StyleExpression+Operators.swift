@@ -101,7 +101,8 @@ extension StyleExpression {
     /// Interpolates between the outputs around `x`; clamps outside the stops.
     static func interpolate(_ kind: Interpolation, _ x: Double, _ stops: [Double], _ outputs: [StyleExpression],
                             _ c: EvaluationContext) -> StyleValue {
-        guard let last = stops.indices.last else { return .null }
+        // NaN (from partners' data: "1e400" * 0) compares false with every stop: no value.
+        guard let last = stops.indices.last, !x.isNaN else { return .null }
         if x <= stops[0] { return outputs[0].evaluate(c) }
         if x >= stops[last] { return outputs[last].evaluate(c) }
         let upper = stops.firstIndex { $0 > x } ?? last

@@ -121,6 +121,15 @@ public struct StyleLayer: Sendable {
         }
     }
 
+    /// Whether a property's value is the same for every feature at a zoom: it is not set, set to
+    /// a constant, or an expression that reads no feature data (`get`, `has`, `id`, `geometry-type`, ...).
+    public func isFeatureConstant(_ property: String) -> Bool {
+        switch properties[property] {
+        case nil, .constant?: true
+        case .expression(let e)?: !e.readsFeature
+        }
+    }
+
     /// The layer's value converted by `convert`, else the converted default.
     private func resolve<T>(_ name: String, _ feature: StyleFeature?, _ zoom: Double,
                             _ convert: (StyleValue, PropertySpec) -> T?) -> T? {
