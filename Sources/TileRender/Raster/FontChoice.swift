@@ -36,6 +36,19 @@ struct FontChoice: Hashable, Sendable {
     /// Cairo's weight for this face.
     var weight: cairo_font_weight_t { bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL }
 
+    /// The font options of every text the renderer draws: no hinting, unhinted metrics, grey
+    /// anti-aliasing. One set for labels and glyph ranges alike: cairo resolves a toy face once
+    /// per process, with the options of its first use, and later uses inherit its hinting; with
+    /// one set of options a tile looks the same whatever the process drew before. The caller
+    /// destroys the result.
+    static func options() -> OpaquePointer? {
+        guard let options = cairo_font_options_create() else { return nil }
+        cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+        cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+        cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
+        return options
+    }
+
     /// Selects this face on a context through cairo's toy font API (fontconfig resolves it).
     func select(on cr: OpaquePointer) {
         cairo_select_font_face(cr, Self.family, slant, weight)

@@ -19,14 +19,11 @@ struct GlyphFont {
         guard let face = cairo_toy_font_face_create(FontChoice.family, choice.slant, choice.weight) else {
             throw TileRenderError(.render, "cannot create the font face")
         }
-        guard cairo_font_face_status(face) == CAIRO_STATUS_SUCCESS, let options = cairo_font_options_create() else {
+        guard cairo_font_face_status(face) == CAIRO_STATUS_SUCCESS, let options = FontChoice.options() else {
             let status = cairo_font_face_status(face)
             cairo_font_face_destroy(face)
             throw TileRenderError(.render, "font face: \(CairoSupport.statusText(status))")
         }
-        cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
-        cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
-        cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
         var matrix = cairo_matrix_t()
         var identity = cairo_matrix_t()
         cairo_matrix_init_scale(&matrix, size, size)

@@ -69,6 +69,10 @@ public struct RasterRenderer: Sendable {
         let cr = try CairoSupport.context(surface)
         defer { cairo_destroy(cr) }
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT)
+        if let options = FontChoice.options() {
+            cairo_set_font_options(cr, options)
+            cairo_font_options_destroy(options)
+        }
 
         let zoom = request.zoom
         let painter = RasterLayerPainter(cr: cr, transform: transform, zoom: zoom, ratio: request.pixelRatio)
