@@ -7,6 +7,7 @@
 #   layerserver-png       PNG, thinning at its finest (1024 cells): every point MapServer draws
 #   layerserver-png-64    PNG with the default thinning (64 cells per tile side), a second run
 #   layerserver-mvt       MVT of the first instance
+#   layerserver-mvt-64    MVT of the second instance (its 15 MB pass fits the tile cache, as the PNG passes do)
 # Run from the project root after `swift build -c release --product layerserver`. Knobs: ROUNDS (1),
 # SKIP_LS_IMPORT=1 (reuse the store of an earlier with_layerserver.sh or peers-png.sh run).
 MAIN=$PWD
@@ -45,9 +46,10 @@ A1=$(signed 8092); A2=$(signed 8093)
 PNG1="http://127.0.0.1:8092/collections/hydrants/map/tiles/WebMercatorQuad/{z}/{y}/{x}?access=$A1"
 MVT1="http://127.0.0.1:8092/collections/hydrants/tiles/WebMercatorQuad/{z}/{y}/{x}?access=$A1"
 PNG2="http://127.0.0.1:8093/collections/hydrants/map/tiles/WebMercatorQuad/{z}/{y}/{x}?access=$A2"
+MVT2="http://127.0.0.1:8093/collections/hydrants/tiles/WebMercatorQuad/{z}/{y}/{x}?access=$A2"
 ROUNDS=${ROUNDS:-1} PEERS="mapserver-png" SKIP_IMPORT=${SKIP_IMPORT:-0} \
 EXTRA_NAME=layerserver-png EXTRA_URL="$PNG1" EXTRA_FORMAT=png EXTRA_PID="$P1" EXTRA_PEERS="layerserver-mvt=$MVT1" \
   "$PEERS_DIR/run_all.sh" "$WORKDIR"
 ROUNDS=${ROUNDS:-1} PEERS="mapserver-png" SKIP_IMPORT=1 \
-EXTRA_NAME=layerserver-png-64 EXTRA_URL="$PNG2" EXTRA_FORMAT=png EXTRA_PID="$P2" \
+EXTRA_NAME=layerserver-png-64 EXTRA_URL="$PNG2" EXTRA_FORMAT=png EXTRA_PID="$P2" EXTRA_PEERS="layerserver-mvt-64=$MVT2" \
   "$PEERS_DIR/run_all.sh" "$WORKDIR"

@@ -48,6 +48,17 @@ struct WMTSTests {
             let rdTile = try await client.execute(Self.fill(style, tms: "NetherlandsRDNewQuad", rd), as: nil)
             #expect(rdTile.status == .ok)
             #expect(try MapTests.image(rdTile).width == 256)
+            // The signed capabilities URL (the KVP GetCapabilities link) serves, without headers,
+            // the capabilities and every tile they list; its signature is the same one, never renewed.
+            let link = try #require(locc.text.range(of: #"/wmts\?access=[^&"]+"#, options: .regularExpression).map { String(locc.text[$0]) })
+            let signedCaps = try await client.execute(link + "&SERVICE=WMTS&REQUEST=GetCapabilities", as: nil)
+            #expect(signedCaps.status == .ok, "\(signedCaps.text.prefix(300))")
+            let signedTemplate = try #require(Self.template(signedCaps.text, layer: "hydrants"))
+            #expect(signedTemplate.hasSuffix(String(link.dropFirst("/wmts?".count))), "\(signedTemplate)")
+            #expect(try await client.execute(Self.fill(signedTemplate, tms: "WebMercatorQuad", t), as: nil).status == .ok)
+            // A layer's own signature does not open the capabilities.
+            let layerSignature = String(template[try #require(template.range(of: "?access=")).upperBound...])
+            #expect(try await client.execute("/wmts?access=\(layerSignature)&SERVICE=WMTS&REQUEST=GetCapabilities", as: nil).status == .unauthorized)
             // KVP GetTile with the bearer token.
             let kvp = "/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=hydrants&STYLE=default&TILEMATRIXSET=WebMercatorQuad&TILEMATRIX=\(t.z)&TILEROW=\(t.row)&TILECOL=\(t.col)&FORMAT=image/png"
             let k = try await client.execute(kvp, as: "locc-viewer")
