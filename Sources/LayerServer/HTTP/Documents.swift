@@ -24,12 +24,14 @@ struct Documents {
     func landing() -> [String: AnyEncodable] {
         [
             "title": AnyEncodable("Layer and risk-picture service"),
-            "description": AnyEncodable("Map layers of Dutch crisis partners as OGC API Tiles (MVT) in NetherlandsRDNewQuad and WebMercatorQuad."),
+            "description": AnyEncodable("Map layers of Dutch crisis partners as OGC API Tiles (MVT) and map images (PNG from MapLibre styles, WMTS) in NetherlandsRDNewQuad and WebMercatorQuad."),
             "links": AnyEncodable([
                 Link(href: "\(base)/", rel: "self", type: "application/json", title: "This document"),
                 Link(href: "\(base)/conformance", rel: "conformance", type: "application/json", title: "Conformance classes"),
                 Link(href: "\(base)/collections", rel: "data", type: "application/json", title: "Layers"),
                 Link(href: "\(base)/tileMatrixSets", rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", type: "application/json", title: "Tile matrix sets"),
+                Link(href: "\(base)/styles", rel: "http://www.opengis.net/def/rel/ogc/1.0/styles", type: "application/json", title: "MapLibre styles and their map tiles"),
+                Link(href: "\(base)/wmts/1.0.0/WMTSCapabilities.xml", rel: "alternate", type: "application/xml", title: "WMTS 1.0.0 capabilities"),
             ]),
         ]
     }
