@@ -16,7 +16,7 @@ import TileRender
 /// | `signed-url-seconds` | `LAYERSERVER_SIGNED_URL_SECONDS` | `900` |
 /// | `bootstrap` | `LAYERSERVER_BOOTSTRAP` | none: a JSON file naming the first administrator |
 /// | `keep-versions` | `LAYERSERVER_KEEP_VERSIONS` | `5` |
-/// | `tile-cache-mb` | `LAYERSERVER_TILE_CACHE_MB` | `128` |
+/// | `tile-cache-mb` | `LAYERSERVER_TILE_CACHE_MB` | a 32nd of the machine's memory, at most 1024 |
 /// | `tile-buffer` | `LAYERSERVER_TILE_BUFFER` | `64` |
 /// | `simplification` | `LAYERSERVER_SIMPLIFICATION` | `4` |
 /// | `thinning-cells` | `LAYERSERVER_THINNING_CELLS` | `64` |
@@ -76,7 +76,7 @@ public struct ServerConfiguration: Sendable {
     /// Creates a configuration with the defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
                 access: AccessControl.Configuration = .init(), bootstrapFile: String? = nil, tiles: TileConfiguration = TileConfiguration(),
-                tileCacheBytes: Int = 128 << 20, publicURL: String? = nil, catalogPollInterval: Duration = .seconds(1)) {
+                tileCacheBytes: Int = TileCache.defaultCapacity, publicURL: String? = nil, catalogPollInterval: Duration = .seconds(1)) {
         self.host = host
         self.port = port
         self.store = store
@@ -135,7 +135,7 @@ public struct ServerConfiguration: Sendable {
                                                 refusalAuditInterval: .seconds(try int("audit-refusal-seconds", 60, 1...86_400))),
             bootstrapFile: reader.string(forKey: "bootstrap"),
             tiles: TileConfiguration(mvt: mvt, cellsPerTile: try int("thinning-cells", 64, 4...1024)),
-            tileCacheBytes: try int("tile-cache-mb", 128, 0...65536) << 20,
+            tileCacheBytes: try int("tile-cache-mb", TileCache.defaultCapacity >> 20, 0...65536) << 20,
             publicURL: reader.string(forKey: "public-url"),
             catalogPollInterval: .milliseconds(try int("catalog-poll-seconds", 1, 1...3600) * 1000))
         config.uploads = UploadLimits(
