@@ -192,9 +192,17 @@ public final class LayerService: Sendable {
         var entry: CachedTile
         if let hit = cache.get(key) {
             entry = hit
-        } else {
-            entry = CachedTile(body: ByteBuffer(bytes: try await render()), gzipped: nil)
+        } else if let disk = cache.disk, disk.accepts(key), let stored = try await BlockingWork.run({ disk.read(key) }) {
+            entry = CachedTile(body: ByteBuffer(bytes: stored), gzipped: nil)
             cache.put(key, entry)
+        } else {
+            let bytes = try await render()
+            entry = CachedTile(body: ByteBuffer(bytes: bytes), gzipped: nil)
+            cache.put(key, entry)
+            if let disk = cache.disk, disk.accepts(key) {
+                // Written behind the answer; a failed write only costs a later render.
+                Task.detached { _ = try? await BlockingWork.run { disk.write(key, bytes) } }
+            }
         }
         guard gzip, entry.body.readableBytes > 0 else {
             return TileResult(body: entry.body, isGzipped: false)

@@ -38,6 +38,7 @@ import TileRender
 /// | `audit-refusal-seconds` | `LAYERSERVER_AUDIT_REFUSAL_SECONDS` | `60` |
 /// | `audit-head-log-minutes` | `LAYERSERVER_AUDIT_HEAD_LOG_MINUTES` | `60` (0: off) |
 /// | `styles` | `LAYERSERVER_STYLES` | `./styles` when it exists: MapLibre styles and `sprites/` |
+/// | `tile-disk-cache-mb` | `LAYERSERVER_TILE_DISK_CACHE_MB` | `0`: no disk tier; else its budget in `DATA/tile-cache` |
 /// | `default-style` | `LAYERSERVER_DEFAULT_STYLE` | `operational-picture`: draws a layer alone on `/collections/{id}/map/tiles` |
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
@@ -70,6 +71,8 @@ public struct ServerConfiguration: Sendable {
     /// The MapLibre styles (and `sprites/`) the service draws and serves; nil: only the
     /// built-in per-layer styles.
     public var stylesDirectory: URL?
+    /// Budget of the tile cache's disk tier in `DATA/tile-cache`; 0: no disk tier.
+    public var tileDiskCacheBytes = 0
     /// The style whose layers draw a layer alone on `/collections/{id}/map/tiles`.
     public var defaultStyle = "operational-picture"
 
@@ -166,6 +169,7 @@ public struct ServerConfiguration: Sendable {
             }
         }
         config.defaultStyle = reader.string(forKey: "default-style", default: "operational-picture")
+        config.tileDiskCacheBytes = try int("tile-disk-cache-mb", 0, 0...1_048_576) << 20
         let headMinutes = try int("audit-head-log-minutes", 60, 0...525_600)
         config.auditHeadLogInterval = headMinutes == 0 ? nil : .seconds(headMinutes * 60)
         return config

@@ -58,7 +58,10 @@ public enum Server {
         let tiles = TileService(store: store, transformers: transformers, scope: try SpatialScope(transformers: transformers),
                                 configuration: configuration.tiles)
         let access = try AccessControl(store: AccessStore(store: store), configuration: configuration.access, logger: logger)
-        return try LayerService(store: store, tiles: tiles, cache: TileCache(capacity: configuration.tileCacheBytes),
+        let disk = try configuration.tileDiskCacheBytes > 0
+            ? DiskTileCache(directory: configuration.store.dataDirectory.appendingPathComponent("tile-cache"), capacity: configuration.tileDiskCacheBytes)
+            : nil
+        return try LayerService(store: store, tiles: tiles, cache: TileCache(capacity: configuration.tileCacheBytes, disk: disk),
                                 access: access, clock: clock, logger: logger)
     }
 }

@@ -91,9 +91,13 @@ public final class TileCache: Sendable {
     public let capacity: Int
     private let windowCapacity: Int
 
-    /// Creates a cache holding up to `capacity` bytes.
-    public init(capacity: Int) {
+    /// The disk tier, if configured (`tile-disk-cache-mb`).
+    public let disk: DiskTileCache?
+
+    /// Creates a cache holding up to `capacity` bytes in memory, with an optional disk tier.
+    public init(capacity: Int, disk: DiskTileCache? = nil) {
         self.capacity = capacity
+        self.disk = disk
         windowCapacity = max(capacity / 100, min(capacity, 256 << 10))
         // A counter per 512 bytes of budget (at least 4,096 per row): several per entry that fits,
         // so one-off tiles rarely share counters with the working set (4 bytes a counter column:
@@ -188,8 +192,10 @@ public final class TileCache: Sendable {
         s.main.compact(s.entries)
     }
 
-    /// Drops every tile of a layer (all versions, formats and access classes), e.g. after a publish.
+    /// Drops every tile of a layer (all versions, formats and access classes) from both tiers,
+    /// e.g. after a publish or a rollback.
     public func removeAll(layerID: String) {
+        disk?.removeAll(layerID: layerID)
         state.withLock { s in
             s.entries = s.entries.filter { $0.key.layerID != layerID }
             s.windowBytes = s.entries.values.reduce(0) { $0 + ($1.inWindow ? $1.cost : 0) }
