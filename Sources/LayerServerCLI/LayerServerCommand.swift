@@ -10,7 +10,7 @@ struct LayerServerCommand: AsyncParsableCommand {
         commandName: "layerserver",
         abstract: "Map layers and vector tiles for the Dutch common operational picture.",
         subcommands: [Serve.self, Demo.self, Import.self, Upload.self, Layers.self, Rollback.self, AccessCommand.self, AuditCommand.self, AdminCommand.self,
-                      Generate.self, RenderTiles.self, Sprites.self])
+                      Generate.self, RenderTiles.self, Sprites.self, Seed.self])
 }
 
 /// Options shared by every command that opens the data directory.

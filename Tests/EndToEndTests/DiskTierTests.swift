@@ -2,6 +2,7 @@ import Foundation
 import GeoCore
 import Hummingbird
 import HummingbirdTesting
+import Logging
 @testable import LayerServer
 import NIOCore
 import Testing
@@ -50,5 +51,49 @@ struct DiskTierTests {
             #expect(try await client.execute("/collections/water_facilities/rollback", .post, as: "vitens-editor").status == .ok)
             #expect(client.service.cache.disk?.usage.files == 0)
         }
+    }
+
+    @Test("seeding renders an area for one user's access class; the server serves those files to that class only")
+    func seed() async throws {
+        let world = try await UploadWorld.make(points: 400)
+        defer { world.remove() }
+        var config = ServerConfiguration(host: "127.0.0.1", port: 0, store: StoreConfiguration(dataDirectory: world.directory))
+        config.tileDiskCacheBytes = 16 << 20
+        let offline = try Server.makeService(configuration: config, transformers: TransformerPool(), logger: Logger(label: "seed"))
+        let seeder = try TileSeeder(service: offline)
+        // Refusals say what is wrong.
+        #expect(throws: StoreError.self) { try seeder.plan(layer: "water_facilities", user: "nobody", tms: .webMercatorQuad, zooms: 9...11) }
+        #expect(throws: StoreError.self) { try seeder.plan(layer: "water_facilities", user: "adhoc-viewer", tms: .webMercatorQuad, zooms: 9...11) }
+        #expect(throws: StoreError.self) { try seeder.plan(layer: "water_facilities", user: "locc-viewer", tms: .webMercatorQuad, zooms: 0...30) }
+        let plan = try seeder.plan(layer: "water_facilities", user: "standby-viewer", tms: .webMercatorQuad, zooms: 9...11)
+        #expect(!plan.tiles.isEmpty)
+        let (written, _) = try await seeder.run(plan)
+        #expect(written > 0)
+        let files = try #require(offline.cache.disk?.usage.files)
+        #expect(files == plan.tiles.count)
+        let withFeatures = try #require(plan.tiles.first { t in
+            offline.cache.disk.map { d in
+                (d.read(TileCacheKey(accessClass: plan.grant.accessClass, layerID: "water_facilities", version: 1,
+                                     format: MVTTileEncoder().cacheKey, tileMatrixSet: "WebMercatorQuad", tile: t)) ?? []).count > 0
+            } ?? false
+        })
+        try await world.withServer(configure: { $0.tileDiskCacheBytes = 16 << 20 }) { client in
+            let path = "/collections/water_facilities/tiles/WebMercatorQuad/\(withFeatures.z)/\(withFeatures.row)/\(withFeatures.col)"
+            let standby = try await client.execute(path, as: "standby-viewer")
+            #expect(standby.status == .ok)
+            // Served from the seeded file: nothing new written for this class.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(client.service.cache.disk?.usage.files == files)
+            // Another class renders its own.
+            let locc = try await client.execute(path, as: "locc-viewer")
+            #expect(locc.status == .ok)
+            for _ in 0..<50 where (client.service.cache.disk?.usage.files ?? 0) == files { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(client.service.cache.disk?.usage.files == files + 1)
+        }
+        // The seeding is in the audit log.
+        let store = try LayerStore(configuration: StoreConfiguration(dataDirectory: world.directory))
+        let page = try await store.read { db in try AuditLog.page(db, kind: .change, limit: 1000) }
+        let seeded = page.records.filter { (r: AuditRecord) -> Bool in r.event.action == "seed" && r.event.resource == "layer:water_facilities" }
+        #expect(seeded.count == 1)
     }
 }

@@ -187,6 +187,12 @@ public final class AccessControl: Sendable {
         return .success(Principal(subject: .user(user.id), organisation: user.organisation, tokenID: id, via: via))
     }
 
+    /// The principal of a user of the policy, for the operator's own tools on the server
+    /// (seeding the cache for that user's access class); never for a request.
+    public func localPrincipal(user id: String) -> Principal? {
+        state.withLock { s in s.version.policy.users[id] }.map { Principal(subject: .user($0.id), organisation: $0.organisation, tokenID: nil, via: .bearer) }
+    }
+
     /// True while the credentials `principal` came with are still good: its token exists, is
     /// not revoked or expired, and its user is still in the policy (anonymous callers while
     /// anonymous access is on). Long-lived answers (event streams) ask it as they go.
