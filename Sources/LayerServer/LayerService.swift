@@ -173,7 +173,7 @@ public final class LayerService: Sendable {
 
     /// The MVT tile (see ``tile(layer:grant:tms:tile:encoder:gzip:)``).
     public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
-        try await self.tile(layer: layer, grant: grant, tms: tms, tile: tile, encoder: MVTTileEncoder(options: tiles.configuration.mvt), gzip: gzip)
+        try await self.tile(layer: layer, grant: grant, tms: tms, tile: tile, encoder: tiles.mvt, gzip: gzip)
     }
 
     private func cachedTile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, encoder: some TileEncoder, gzip: Bool) async throws -> TileResult {

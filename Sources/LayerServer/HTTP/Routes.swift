@@ -249,7 +249,7 @@ struct Routes {
         }
         let acceptsGzip = Self.acceptsGzip(request.headers[values: .acceptEncoding])
         // The gzip and identity forms are different representations: their strong ETags differ.
-        let plainTag = service.etag(layer: l, grant: grant, format: MVTTileEncoder(options: service.tiles.configuration.mvt).cacheKey, tms: tms, tile: id)
+        let plainTag = service.etag(layer: l, grant: grant, format: service.tiles.mvt.cacheKey, tms: tms, tile: id)
         let gzipTag = String(plainTag.dropLast()) + "-gz\""
         var headers: HTTPFields = [.cacheControl: "private, max-age=60", .vary: "Accept-Encoding, Authorization"]
         if let inm = request.headers[.ifNoneMatch], Self.matches(inm, acceptsGzip ? gzipTag : plainTag) || Self.matches(inm, plainTag) {

@@ -43,7 +43,7 @@ extension PictureService {
     /// points. Cached per version and per set of visible items (the picture's access class).
     func tile(_ caller: Principal, regions: [String], tms: TileMatrixSet, tile: TileID) async throws -> (body: ByteBuffer, etag: String) {
         let (digest, features) = try await visibleFeatures(caller, regions: regions)
-        let encoder = MVTTileEncoder(options: layers.tiles.configuration.mvt)
+        let encoder = layers.tiles.mvt
         let etag = LayerService.etag("p" + digest, tms: tms, tile: tile)
         let key = TileCacheKey(accessClass: digest, layerID: "picture:" + regions.joined(separator: ","), version: 0, format: encoder.cacheKey,
                                tileMatrixSet: tms.id, tile: tile)

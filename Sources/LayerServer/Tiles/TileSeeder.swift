@@ -65,7 +65,7 @@ public struct TileSeeder: Sendable {
     /// The seeding is audited as one change by the local operator.
     /// - Returns: Tiles written (those with content) and their bytes.
     public func run(_ plan: Plan, progress: @Sendable (Int, Int, Int) -> Void = { _, _, _ in }) async throws -> (tiles: Int, bytes: Int) {
-        let encoder = MVTTileEncoder(options: service.tiles.configuration.mvt)
+        let encoder = service.tiles.mvt
         let restriction = Restriction(plan.grant, layer: plan.layer, secret: service.access.keyBytes)
         var written = 0, bytes = 0
         for (i, tile) in plan.tiles.enumerated() {

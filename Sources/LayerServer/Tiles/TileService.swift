@@ -28,6 +28,8 @@ public final class TileService: Sendable {
     public let scope: SpatialScope
     /// The settings in force.
     public let configuration: TileConfiguration
+    /// The vector-tile encoder of these settings.
+    public let mvt: MVTTileEncoder
 
     /// Creates a tile service.
     public init(store: LayerStore, transformers: TransformerPool, scope: SpatialScope, configuration: TileConfiguration = TileConfiguration()) {
@@ -35,13 +37,14 @@ public final class TileService: Sendable {
         self.transformers = transformers
         self.scope = scope
         self.configuration = configuration
+        mvt = MVTTileEncoder(options: configuration.mvt)
     }
 
     /// The MVT bytes (not compressed) of `tile` for the current version of `layer`, restricted
     /// to what the caller may see: features outside the decision's spatial filter and hidden
     /// attributes are not in the tile. Empty when nothing of the layer is left.
     public func render(layer: Layer, tms: TileMatrixSet, tile: TileID, restriction: Restriction) async throws -> [UInt8] {
-        try await render([(layer, restriction)], tms: tms, tile: tile, encoder: MVTTileEncoder(options: configuration.mvt))
+        try await render([(layer, restriction)], tms: tms, tile: tile, encoder: mvt)
     }
 
     /// The tile of the current versions of `layers`, each restricted to what the caller may see,
@@ -68,7 +71,7 @@ public final class TileService: Sendable {
 
     /// The query of an MVT tile of `layer` (for tests and tools that look inside the tile path).
     func plan(layer: Layer, tms: TileMatrixSet, tile: TileID) throws -> TileQuery? {
-        try TileQuery.plan(layer: layer, tms: tms, tile: tile, bufferFraction: MVTTileEncoder(options: configuration.mvt).bufferFraction,
+        try TileQuery.plan(layer: layer, tms: tms, tile: tile, bufferFraction: mvt.bufferFraction,
                            cellsPerTile: configuration.cellsPerTile, transformers: transformers)
     }
 

@@ -40,14 +40,16 @@ extension MVTLayerBuilder: FeatureSink {}
 /// Mapbox Vector Tiles 2.1: one MVT layer per layer, named by its id.
 public struct MVTTileEncoder: TileEncoder {
     /// The encoder settings.
-    public var options: MVTOptions
+    public let options: MVTOptions
+    /// Made once: every tile request's cache key and ETag carry it.
+    public let cacheKey: String
 
     /// Creates the encoder.
     public init(options: MVTOptions = MVTOptions()) {
         self.options = options
+        cacheKey = "mvt2|\(options.extent)|\(options.buffer)|\(options.simplificationTolerance)"
     }
 
-    public var cacheKey: String { "mvt2|\(options.extent)|\(options.buffer)|\(options.simplificationTolerance)" }
     public var bufferFraction: Double { Double(options.buffer) / Double(options.extent) }
 
     public func sink(layer: String, fieldNames: [String], tileBounds: Envelope) -> MVTLayerBuilder {
