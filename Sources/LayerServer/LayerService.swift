@@ -128,7 +128,7 @@ public final class LayerService: Sendable {
     public func etag(layer: Layer, grant: LayerGrant, format: String, tms: TileMatrixSet, tile: TileID) -> String {
         let key = "\(layer.id)|\(layer.currentVersion)|\(layer.minZoom)|\(layer.maxZoom)|\(grant.accessClass)|\(format)"
         let prefix = etagPrefixes.withLock { $0[key] } ?? {
-            let input = "\(key)|\(layer.current.checksum)|\(tiles.configuration.cellsPerTile)"
+            let input = "\(key)|\(layer.current.checksum)|\(tiles.configuration.contentKey(layer: layer.id))"
             let hex = Self.hex(SHA256.hash(data: Data(input.utf8)).prefix(10))
             etagPrefixes.withLock { p in
                 if p.count > 10_000 { p.removeAll() }

@@ -49,7 +49,7 @@ struct StoreTests {
         #expect(v.extent.minX > 120_000 && v.extent.maxX < 122_000)
         #expect(v.extentWGS84.minX > 4.8 && v.extentWGS84.maxY < 52.5)
         #expect(v.checksum.count == 64)
-        #expect(v.thinning != nil)
+        #expect(try t.store.readSync { db in try db.tableExists("ls_thin_" + v.tableName) } == false, "no thinning index any more: tiles are budgeted")
     }
 
     @Test("only the newest N versions are kept, and rollback makes an older one current")

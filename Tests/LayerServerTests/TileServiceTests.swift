@@ -1,6 +1,7 @@
 import CompressNIO
 import Foundation
 import GeoCore
+import GRDB
 import MVTTestSupport
 import NIOCore
 import Testing
@@ -28,44 +29,131 @@ struct TileServiceTests {
         return try MVTDecoder.decodeAndInterpret(bytes).layers.reduce(0) { $0 + $1.features.count }
     }
 
-    @Test("point thinning bounds every tile of a dense layer, and the deepest zoom shows every point")
-    func thinning() async throws {
+    /// The decoded features of a tile: stored id (the owner's view has no opaque ids), tile
+    /// position (extent units) and `point_count` (1 when absent).
+    static func decodePoints(_ bytes: [UInt8]) throws -> [(id: Int64, x: Int, y: Int, count: Int)] {
+        guard !bytes.isEmpty else { return [] }
+        return try MVTDecoder.decodeAndInterpret(bytes).layers.flatMap { layer in
+            try layer.features.map { f in
+                var count = 1
+                for pair in stride(from: 0, to: f.tags.count - 1, by: 2) where layer.keys[Int(f.tags[pair])] == TileService.pointCountField {
+                    switch layer.values[Int(f.tags[pair + 1])] {
+                    case .int(let n), .sint(let n): count = Int(n)
+                    case .uint(let n): count = Int(n)
+                    default: count = -1
+                    }
+                }
+                guard case .points(let ps) = try MVTGeometryDecoder.interpret(f.type, f.geometry), let p = ps.first else {
+                    return (Int64(f.id ?? 0), Int.min, Int.min, count)
+                }
+                return (Int64(f.id ?? 0), Int(p.x), Int(p.y), count)
+            }
+        }
+    }
+
+    @Test("every point of a dense layer is in every tile from the full-detail zoom; below it, an over-budget tile holds clusters whose point_count sums to the points in the tile")
+    func fidelity() async throws {
         let t = try TempStore()
         let directory = t.directory
-        let file = try await BlockingWork.run { try Self.densePoints(in: directory, count: 200_000, size: 4_000) }
+        let file = try await BlockingWork.run { try Self.densePoints(in: directory, count: 40_000, size: 4_000) }
         try await t.importFile(file, layer: "dense")
         let layer = try #require(try t.store.layer("dense"))
-        let service = try t.tileService()
-        let center = Position(138_000, 458_000)
-        let cells = service.configuration.cellsPerTile
-        for tms in TileMatrixSet.supported {
-            let c = try t.transformers.withTransformer(from: .rdNew, to: tms.crs) { try $0.transform(center) }
-            var largest = 0
-            for z in tms.zoomRange where z <= 20 {
-                let tile = try #require(tms.tile(containing: c, z: z))
-                let bytes = try await service.render(layer: layer, tms: tms, tile: tile)
-                let n = try Self.decodeCount(bytes)
-                // One point per thinning cell, and the query box is the tile plus its buffer.
-                let bound = Int(pow(Double(cells) * (1 + 2 * 64.0 / 4096) + 2, 2)) * 2
-                #expect(n <= bound, "\(tms.id) z\(z): \(n) points")
-                var buffer = ByteBuffer(bytes: bytes)
-                let gz = bytes.isEmpty ? 0 : try buffer.compress(with: .gzip()).readableBytes
-                #expect(gz < 500_000, "\(tms.id) z\(z): \(gz) bytes gzipped")
-                largest = max(largest, gz)
+        let budget = 48 * 1024
+        let service = try t.tileService(configuration: TileConfiguration(budgetBytes: budget))
+        // Every stored point, in the layer's CRS.
+        let stored: [(fid: Int64, p: Position)] = try t.store.readSync { db in
+            try Row.fetchAll(db, sql: "SELECT fid, geom FROM dense_v1").compactMap { row in
+                let blob: Data = row["geom"]
+                guard case .point(let p?) = try GeoPackageBinary.decode([UInt8](blob)).geometry else { return nil }
+                return (row["fid"], p)
             }
-            #expect(largest > 0)
         }
-        // At a zoom where thinning stops, a tile holds exactly the points inside it.
-        let tms = TileMatrixSet.netherlandsRDNewQuad
-        let tile = try #require(tms.tile(containing: center, z: 16))
-        let bounds = try #require(tms.bounds(of: tile))
-        let query = MVTLayerBuilder.queryBounds(tileBounds: bounds, options: service.configuration.mvt)
-        let expected = try t.store.readSync { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rtree_dense_v1_geom WHERE minx >= ? AND maxx <= ? AND miny >= ? AND maxy <= ?",
-                             arguments: [query.minX, query.maxX, query.minY, query.maxY]) ?? 0
+        #expect(stored.count == 40_000)
+        let center = Position(138_000, 458_000)
+        let extent = Double(service.configuration.mvt.extent), buffer = Double(service.configuration.mvt.buffer)
+        var complete = 0, clustered = 0
+        for tms in TileMatrixSet.supported {
+            let positions = try t.transformers.withTransformer(from: .rdNew, to: tms.crs) { tr in try stored.map { try tr.transform($0.p) } }
+            let c = try t.transformers.withTransformer(from: .rdNew, to: tms.crs) { try $0.transform(center) }
+            for z in tms.zoomRange where z <= 18 {
+                let tile = try #require(tms.tile(containing: c, z: z))
+                let bounds = try #require(tms.bounds(of: tile))
+                // The stored points inside the buffered tile, with a unit of slack either way for
+                // rounding to the tile grid.
+                func inside(_ margin: Double) -> Set<Int64> {
+                    let lo = -buffer - margin, hi = extent + buffer + margin
+                    return Set(zip(stored, positions).compactMap { s, p in
+                        let x = (p.x - bounds.minX) / bounds.width * extent, y = (bounds.maxY - p.y) / bounds.height * extent
+                        return x >= lo && x <= hi && y >= lo && y <= hi ? s.fid : nil
+                    })
+                }
+                let inner = inside(-1), outer = inside(1)
+                let bytes = try await service.render(layer: layer, tms: tms, tile: tile)
+                let points = try Self.decodePoints(bytes)
+                let ids = Set(points.map(\.id))
+                #expect(ids.count == points.count, "\(tms.id) z\(z): a point twice")
+                let sum = points.reduce(0) { $0 + $1.count }
+                let wmZoom = ZoomEquivalence.webMercatorZoom(of: tms, z: z, latitude: layer.current.extentWGS84.center.y)
+                if wmZoom >= service.configuration.fullDetailZoom(of: "dense") {
+                    #expect(inner.isSubset(of: ids) && ids.isSubset(of: outer), "\(tms.id) z\(z): \(inner.subtracting(ids).count) points missing, \(ids.subtracting(outer).count) too many")
+                    #expect(points.allSatisfy { $0.count == 1 })
+                    if inner.count > 1000 { complete += 1 }
+                } else if points.contains(where: { $0.count > 1 }) {
+                    var buf = ByteBuffer(bytes: bytes)
+                    let gz = try buf.compress(with: .gzip()).readableBytes
+                    #expect(gz <= budget, "\(tms.id) z\(z): \(gz) bytes gzipped")
+                    #expect(sum >= inner.count && sum <= outer.count, "\(tms.id) z\(z): point_count sums to \(sum), the tile holds \(inner.count)...\(outer.count)")
+                    #expect(ids.isSubset(of: outer), "representatives are points of the tile")
+                    clustered += 1
+                } else {
+                    // Under budget: every point.
+                    #expect(inner.isSubset(of: ids) && ids.isSubset(of: outer), "\(tms.id) z\(z): \(inner.subtracting(ids).count) points missing")
+                }
+            }
         }
-        let got = try Self.decodeCount(try await service.render(layer: layer, tms: tms, tile: tile))
-        #expect(abs(got - expected) <= 2, "got \(got), R-tree says \(expected)")
+        #expect(complete >= 4 && clustered >= 4, "complete tiles \(complete), clustered tiles \(clustered)")
+    }
+
+    @Test("clusters count every point, respect their target, do not depend on read order, and leave lone points alone")
+    func clusterGrid() {
+        // 10,000 points 0.05 units apart in one corner (the finest cell is 0.024 units), three lone points elsewhere.
+        var points: [KeptPoint] = []
+        for i in 0..<10_000 {
+            let p = Position(Double(i % 100) * 0.05, Double(i / 100) * 0.05)
+            points.append(KeptPoint(fid: Int64(i + 10), position: p))
+        }
+        points += [KeptPoint(fid: 1, position: Position(90, 90)), KeptPoint(fid: 2, position: Position(50, 95)), KeptPoint(fid: 3, position: Position(95, 20))]
+        let frame = Envelope(minX: 0, minY: 0, maxX: 100, maxY: 100)
+        for target in [1, 4, 10, 100, 20_000] {
+            let clusters = PointClusters.make(points.shuffled(), frame: frame, target: target)
+            #expect(clusters.reduce(0) { $0 + $1.count } == points.count)
+            #expect(clusters.count <= max(target, 1))
+            #expect(Set(clusters.map(\.representative.fid)).count == clusters.count)
+            if target >= 4 {
+                #expect([1, 2, 3].allSatisfy { fid in clusters.contains { $0.representative.fid == fid && $0.count == 1 } }, "target \(target)")
+            }
+            // The same clusters whatever the order of the input.
+            #expect(PointClusters.make(points.reversed(), frame: frame, target: target) == PointClusters.make(points, frame: frame, target: target))
+        }
+        #expect(PointClusters.make(points, frame: frame, target: 20_000).count == points.count, "no merging when every point fits")
+    }
+
+    @Test("a grid transform is within its tolerance of PROJ, and refuses when it cannot be")
+    func gridTransform() throws {
+        let tr = try Transformer(from: .rdNew, to: .webMercator)
+        for (box, tolerance) in [(Envelope(minX: 120_000, minY: 480_000, maxX: 160_000, maxY: 520_000), 1.2),
+                                 (Envelope(minX: 136_000, minY: 456_000, maxX: 137_000, maxY: 457_000), 0.02)] {
+            let grid = try #require(GridTransform(tr, box: box, tolerance: tolerance))
+            var worst = 0.0
+            for i in 0..<200 {
+                let p = Position(box.minX + box.width * Double(i % 20) / 19.3, box.minY + box.height * Double(i / 20) / 9.7)
+                let exact = try tr.transform(p), fast = grid.apply(p)
+                worst = max(worst, abs(exact.x - fast.x), abs(exact.y - fast.y))
+            }
+            #expect(worst <= tolerance * 1.5, "worst error \(worst) m for a tolerance of \(tolerance)")
+        }
+        // The whole Netherlands at a millimetre: bilinear interpolation cannot do it.
+        #expect(GridTransform(tr, box: Envelope(minX: 0, minY: 300_000, maxX: 300_000, maxY: 620_000), tolerance: 0.001) == nil)
     }
 
     @Test("tiles below a layer's min zoom and above its max zoom are empty")

@@ -19,7 +19,9 @@ import TileRender
 /// | `tile-cache-mb` | `LAYERSERVER_TILE_CACHE_MB` | a 32nd of the machine's memory, at most 1024 |
 /// | `tile-buffer` | `LAYERSERVER_TILE_BUFFER` | `64` |
 /// | `simplification` | `LAYERSERVER_SIMPLIFICATION` | `4` |
-/// | `thinning-cells` | `LAYERSERVER_THINNING_CELLS` | `64` |
+/// | `tile-budget-kb` | `LAYERSERVER_TILE_BUDGET_KB` | `500`: the most a vector tile weighs gzipped below full detail |
+/// | `full-detail-zoom` | `LAYERSERVER_FULL_DETAIL_ZOOM` | `13` (WebMercatorQuad level; the nearest level in other grids) |
+/// | `full-detail-zooms` | `LAYERSERVER_FULL_DETAIL_ZOOMS` | none: per layer, `layer=zoom,layer=zoom` |
 /// | `public-url` | `LAYERSERVER_PUBLIC_URL` | from the request's Host header |
 /// | `catalog-poll-seconds` | `LAYERSERVER_CATALOG_POLL_SECONDS` | `1` |
 /// | `upload-max-mb` | `LAYERSERVER_UPLOAD_MAX_MB` | `2048` |
@@ -137,7 +139,9 @@ public struct ServerConfiguration: Sendable {
                                                 refusalsPerMinute: try int("refusals-per-minute", 60, 1...1_000_000),
                                                 refusalAuditInterval: .seconds(try int("audit-refusal-seconds", 60, 1...86_400))),
             bootstrapFile: reader.string(forKey: "bootstrap"),
-            tiles: TileConfiguration(mvt: mvt, cellsPerTile: try int("thinning-cells", 64, 4...1024)),
+            tiles: TileConfiguration(mvt: mvt, budgetBytes: try int("tile-budget-kb", 500, 16...1_048_576) * 1024,
+                                     defaultFullDetailZoom: try int("full-detail-zoom", 13, 0...24),
+                                     fullDetailZooms: try TileConfiguration.parseFullDetailZooms(reader.string(forKey: "full-detail-zooms") ?? "")),
             tileCacheBytes: try int("tile-cache-mb", TileCache.defaultCapacity >> 20, 0...65536) << 20,
             publicURL: reader.string(forKey: "public-url"),
             catalogPollInterval: .milliseconds(try int("catalog-poll-seconds", 1, 1...3600) * 1000))

@@ -18,6 +18,8 @@ struct Documents {
     /// Layers the caller sees only in part (a spatial filter): their documents leave out feature
     /// counts and source file names, which describe the whole layer.
     var limited: Set<String> = []
+    /// Tile settings: from which zoom a layer's tiles are complete.
+    var tiles = TileConfiguration()
 
     static let mvtType = "application/vnd.mapbox-vector-tile"
 
@@ -136,6 +138,8 @@ struct Documents {
             var geometryDimension: Int?
             var minTileMatrix: String
             var maxTileMatrix: String
+            /// Extension: the first tile matrix whose tiles hold every feature.
+            var completeFromTileMatrix: String?
             var propertiesSchema: PropertiesSchema
         }
         struct PropertiesSchema: Encodable {
@@ -188,9 +192,11 @@ struct Documents {
             layers: [.init(id: layer.id, geometryDimension: dimension,
                            minTileMatrix: String(zooms?.lowerBound ?? tms.zoomRange.lowerBound),
                            maxTileMatrix: String(zooms?.upperBound ?? tms.zoomRange.upperBound),
+                           completeFromTileMatrix: tiles.completeFromZoom(layer, tms).map(String.init),
                            propertiesSchema: .init(properties: Dictionary(v.fields.filter { $0.type != .blob }.map {
                                ($0.name, ["type": Self.jsonType($0.type)])
-                           }, uniquingKeysWith: { a, _ in a })))],
+                           } + (tiles.mayCluster(layer, tms) ? [(TileService.pointCountField, ["type": "integer"])] : []),
+                           uniquingKeysWith: { _, b in b })))],
             links: [
                 Link(href: "\(base)/collections/\(layer.id)/tiles/\(tms.id)", rel: "self", type: "application/json", title: "Tileset"),
                 Link(href: "\(base)/tileMatrixSets/\(tms.id)", rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", type: "application/json", title: tms.title),
@@ -215,6 +221,8 @@ struct Documents {
             var description: String
             var minzoom: Int
             var maxzoom: Int
+            /// The first zoom whose tiles hold every feature (points below it may be clustered).
+            var complete_from_zoom: Int?
             var fields: [String: String]
         }
         struct Matrix: Encodable {
@@ -245,7 +253,9 @@ struct Documents {
         let e = v.extentWGS84
         let zooms = ZoomEquivalence.zoomRange(of: tms, minZoom: layer.minZoom, maxZoom: layer.maxZoom, latitude: e.center.y)
             ?? tms.zoomRange
-        let fields = Dictionary(v.fields.filter { $0.type != .blob }.map { ($0.name, Self.tileJSONType($0.type)) }, uniquingKeysWith: { a, _ in a })
+        let fields = Dictionary(v.fields.filter { $0.type != .blob }.map { ($0.name, Self.tileJSONType($0.type)) }
+                                + (tiles.mayCluster(layer, tms) ? [(TileService.pointCountField, "Number")] : []),
+                                uniquingKeysWith: { _, b in b })
         let isWebMercator = tms.id == TileMatrixSet.webMercatorQuad.id
         let centerZoom = min(zooms.lowerBound + 2, zooms.upperBound)
         return TileJSON(
@@ -256,7 +266,8 @@ struct Documents {
             minzoom: zooms.lowerBound, maxzoom: zooms.upperBound,
             bounds: [e.minX, e.minY, e.maxX, e.maxY],
             center: [e.center.x, e.center.y, Double(centerZoom)],
-            vector_layers: [.init(id: layer.id, description: layer.title, minzoom: zooms.lowerBound, maxzoom: zooms.upperBound, fields: fields)],
+            vector_layers: [.init(id: layer.id, description: layer.title, minzoom: zooms.lowerBound, maxzoom: zooms.upperBound,
+                                  complete_from_zoom: tiles.completeFromZoom(layer, tms), fields: fields)],
             crs: isWebMercator ? nil : tms.crs.description,
             tile_matrix: isWebMercator ? nil : tms.zoomRange.compactMap { z in
                 tms.matrix(z).map { .init(id: String(z), tile_size: [$0.tileWidth, $0.tileHeight], scale_denominator: $0.scaleDenominator,

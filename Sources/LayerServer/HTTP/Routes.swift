@@ -83,7 +83,7 @@ struct Routes {
             base = "http://" + (plain ? authority : "localhost")
         }
         let limited = grants.filter { $0.decision.filter != .everywhere }.map(\.layer)
-        return Documents(base: base, transformers: transformers, limited: Set(limited))
+        return Documents(base: base, transformers: transformers, limited: Set(limited), tiles: service.tiles.configuration)
     }
 
     /// The authenticated caller. No credentials means anonymous, which is refused (401) unless

@@ -5,12 +5,13 @@ import GeoCore
 import Logging
 
 /// Imports a file as a new version of a layer: read with GDAL (allowlisted drivers), check and
-/// repair every feature, write the version beside the current one in one transaction, then
-/// publish it by moving the layer's current pointer in a second, short transaction.
+/// repair every feature without holding the store (other writers go on meanwhile), write the
+/// version beside the current one as `pending` in short transactions, then publish it by moving
+/// the layer's current pointer in one transaction.
 ///
-/// A failure before publishing leaves the previous version current; a crash mid-write leaves
-/// nothing (SQLite rolls the transaction back); a crash between writing and publishing leaves a
-/// pending version that ``LayerStore`` removes at its next open.
+/// A failure before publishing leaves the previous version current and removes what was
+/// written; a crash before publishing leaves a pending version that ``LayerStore`` removes at
+/// its next open.
 ///
 /// - Important: `run` reads the file with GDAL on the calling thread and blocks it. Call it
 ///   from a dedicated thread or NIOThreadPool, never from the cooperative pool.
@@ -19,9 +20,6 @@ public final class LayerImporter: Sendable {
     let transformers: TransformerPool
     let datasetOptions: DatasetOptions
     let logger: Logger
-
-    /// Page cache of the writer connection during an import, in KiB.
-    static let importCacheKiB = 512 * 1024
 
     /// Test hook: stop after the write phase, as if the process died before publishing.
     let stopBeforePublish: Bool
@@ -140,14 +138,14 @@ public final class LayerImporter: Sendable {
 
     private func writeVersion(_ request: ImportRequest, progress: ((ImportProgress) -> Void)?) throws -> Written {
         let path = request.file.path
-        // The writer connection outlives the import: give its big page cache back afterwards.
-        defer { try? store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -65536") } }
         do {
-            return try store.pool.write { db in
-                try VectorDataset.withDataset(at: path, options: datasetOptions) { ds in
-                    try self.write(ds, request: request, db: db, progress: progress)
-                }
+            // Read and check the whole file before touching the store: no write transaction
+            // waits on GDAL.
+            let previous = try store.pool.read { db in try LayerStore.loadLayers(db).first { $0.id == request.layerID }?.current }
+            let prepared = try VectorDataset.withDataset(at: path, options: datasetOptions) { ds in
+                try self.prepare(ds, request: request, previous: previous, progress: progress)
             }
+            return try store(prepared, request: request, progress: progress)
         } catch let e as StoreError {
             throw e
         } catch let e as ValidationFailure {
@@ -183,8 +181,26 @@ public final class LayerImporter: Sendable {
         }
     }
 
-    private func write(_ ds: VectorDataset, request: ImportRequest, db: Database,
-                       progress: ((ImportProgress) -> Void)?) throws -> Written {
+    /// Everything an import knows before it writes: the accepted features in storage order and
+    /// what describes them.
+    struct PreparedVersion {
+        var arena: FeatureArena
+        /// Arena indices in storage (Hilbert) order; a feature's fid is its rank here.
+        var order: [Int]
+        var envelopes: [Envelope]
+        var columns: [Field]
+        var crs: CRS
+        var storageType: GeometryType
+        var declaredType: GeometryType
+        var extent: Envelope
+        var extentWGS84: Envelope
+        var checksum: String
+        var report: ImportReport
+    }
+
+    /// The read phase: reads, checks and repairs every feature of the file, and orders them.
+    private func prepare(_ ds: VectorDataset, request: ImportRequest, previous: LayerVersion?,
+                         progress: ((ImportProgress) -> Void)?) throws -> PreparedVersion {
         let fileName = request.fileName
         let layerIndex = try chooseLayer(ds, request)
         let info = ds.layers[layerIndex]
@@ -216,8 +232,6 @@ public final class LayerImporter: Sendable {
             }
         }
         let netherlands = try? transformers.withTransformer(from: .wgs84, to: crs) { try $0.transformBounds(Netherlands.extentWGS84) }
-        // Read on this (writer) connection: a reader from the pool could be waiting on us.
-        let previous = try LayerStore.loadLayers(db).first { $0.id == request.layerID }?.current
         // The layer's geometry family is kept: a point layer stays a point layer.
         let storageType: GeometryType
         if let previous, previous.geometryType.family != nil {
@@ -230,38 +244,8 @@ public final class LayerImporter: Sendable {
         let schema = SchemaMatch(file: Self.columns(for: info.fields), previous: previous?.fields)
         let columns = schema.columns
 
-        // A big page cache keeps the R-trees in memory until commit instead of spilling them
-        // to the WAL again and again (the writer connection only; readers keep the default).
-        try db.execute(sql: "PRAGMA cache_size = -\(Self.importCacheKiB)")
-
-        // Claim the next version number and create the tables.
-        let version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM ls_layer_version WHERE layer_id = ?",
-                                        arguments: [request.layerID]) ?? 0) + 1
-        let names = VersionTables(layerID: request.layerID, version: version)
-        try GeoPackageSchema.ensureSpatialReferenceSystem(crs, in: db)
-        try GeoPackageSchema.createFeatureTable(names, geometryType: storageType, columns: columns, in: db)
-        var thinner: PointThinner?
-        if storageType.family == .point {
-            try GeoPackageSchema.createThinningIndex(names, in: db)
-            // The grid covers the CRS's area of use, so it does not depend on the data.
-            let fallback = definition.isGeographic
-                ? Envelope(minX: -180, minY: -90, maxX: 180, maxY: 90)
-                : Envelope(minX: -2e7, minY: -2e7, maxX: 2e7, maxY: 2e7)
-            thinner = PointThinner(grid: PointThinner.grid(covering: area ?? fallback))
-        }
-
-        let columnList = (["fid", "geom"] + columns.map(\.name)).map(GeoPackageSchema.quote).joined(separator: ", ")
-        let placeholders = Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
-        let insertFeature = try SQLiteInsert(db, sql: "INSERT INTO \(GeoPackageSchema.quote(names.table)) (\(columnList)) VALUES (\(placeholders))")
-        // Both R-trees are packed in one go after the features are in (RTreeBulkLoader).
-        var rtreeEntries = RTreeBulkLoader.Entries(dimensions: 2)
-        var thinEntries = RTreeBulkLoader.Entries(dimensions: 3)
         // The file's feature count is a claim, not a fact: reserve no more than the limit allows.
         let hint = info.featureCount.map { max(0, min($0, request.limits?.maxFeatures ?? 10_000_000)) }
-        if let n = hint {
-            rtreeEntries.reserve(n)
-            if thinner != nil { thinEntries.reserve(n) }
-        }
 
         var read = 0, repaired = 0, vertices = 0
         var storedTypes = Set<GeometryType>()
@@ -279,13 +263,12 @@ public final class LayerImporter: Sendable {
         var arena = FeatureArena()
         var keys: [UInt64] = []
         var envelopes: [Envelope] = []
-        var levels: [Int32] = []
         if let hint {
             arena.reserve(features: hint, bytesPerFeature: 64 + 24 * min(columns.count, 64))
             keys.reserveCapacity(hint)
             envelopes.reserveCapacity(hint)
         }
-        let hilbert = HilbertKey(frame: thinner?.grid.frame ?? area ?? Envelope(minX: -2e7, minY: -2e7, maxX: 2e7, maxY: 2e7))
+        let hilbert = HilbertKey(frame: area ?? Envelope(minX: -2e7, minY: -2e7, maxX: 2e7, maxY: 2e7))
 
         func note(_ table: inout [String: ImportReport.Rejection], _ order: inout [String],
                   _ sourceID: Int64, _ code: ValidationCode, _ reason: String) {
@@ -338,35 +321,17 @@ public final class LayerImporter: Sendable {
                     arena.append(blob: GeoPackageBinary.encode(g, srsID: srsID), attributes: attributes)
                     keys.append(hilbert.key(anchor))
                     envelopes.append(env)
-                    // Thinning priority is read order, whatever the storage order.
-                    if thinner != nil { levels.append(Int32(thinner!.level(of: anchor))) }
                     if extent == nil { extent = env } else { extent!.expand(env) }
                 }
             }
         }
         progress?(ImportProgress(read: read, total: total ?? read))
 
-        // Write in Hilbert order; fid = rank.
+        // Storage in Hilbert order; fid = rank.
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         var checksum = FeatureChecksum()
-        var fid: Int64 = 0
-        for i in order {
-            fid += 1
-            if fid % 20_000 == 0 { progress?(ImportProgress(read: read, total: total, written: Int(fid))) }
-            try arena.withRecord(i) { record in
-                insertFeature.bind(1, fid)
-                FeatureArena.bind(record, to: insertFeature, columns: columns.count)
-                try insertFeature.step()
-                checksum.add(fid: fid, record: record)
-            }
-            let env = envelopes[i]
-            rtreeEntries.append(id: fid, box: [env.minX, env.maxX, env.minY, env.maxY])
-            if thinner != nil {
-                let anchor = env.center
-                let level = Double(levels[i])
-                thinEntries.append(id: fid, box: [anchor.x, anchor.x, anchor.y, anchor.y, level, level],
-                                   key: PointThinner.leafGroup(Int(levels[i])))
-            }
+        for (rank, i) in order.enumerated() {
+            arena.withRecord(i) { record in checksum.add(fid: Int64(rank + 1), record: record) }
         }
 
         let rejectionList = rejectionOrder.map { rejections[$0]! }
@@ -382,47 +347,126 @@ public final class LayerImporter: Sendable {
         if request.errorMode == .reject, rejectedCount > 0 || repaired > 0 {
             throw ValidationFailure(report: report, fileName: fileName)
         }
-        guard fid > 0, let extent else {
+        guard !order.isEmpty, let extent else {
             let why = read == 0
                 ? "contains no features; an empty version would hide the current one"
                 : "none of its \(read) features can be imported; first reason: \(rejectionList.first?.reason ?? "unknown")"
             throw StoreError(.invalidInput, why, context: fileName)
         }
-        try RTreeBulkLoader(table: names.rtree, dimensions: 2).load(rtreeEntries, into: db)
-        if thinner != nil {
-            try RTreeBulkLoader(table: names.thin, dimensions: 3).load(thinEntries, into: db)
-        }
         let extentWGS84 = try transformers.withTransformer(from: crs, to: .wgs84) { try $0.transformBounds(extent) }
         // A generic source layer whose features all turned out one type is declared as that type.
         let declaredType = storageType == .geometry && storedTypes.count == 1 ? storedTypes.first! : storageType
-        let title = request.title ?? request.layerID
-        try GeoPackageSchema.finishFeatureTable(
-            names, identifier: "\(request.layerID) v\(version)",
-            description: "\(title), version \(version), imported from \(fileName)",
-            geometryType: declaredType, crs: crs, extent: extent, in: db)
-        let digest = checksum.finish()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let fieldsJSON = String(decoding: try encoder.encode(columns), as: UTF8.self)
-        let thinningJSON = try thinner.map { String(decoding: try encoder.encode($0.grid), as: UTF8.self) }
-        try db.execute(sql: """
-            INSERT INTO ls_layer_version (layer_id, version, state, table_name, created_at, checksum, feature_count,
-              rejected_count, source_file, source_driver, srs_id, geometry_type, min_x, min_y, max_x, max_y,
-              lon_min, lat_min, lon_max, lat_max, fields, thinning)
-            VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
-                request.layerID, version, names.table, LayerStore.timestamp(Date()), digest, fid, rejectedCount,
-                fileName, ds.driverName, crs.epsg, declaredType.rawValue, extent.minX, extent.minY, extent.maxX, extent.maxY,
-                extentWGS84.minX, extentWGS84.minY, extentWGS84.maxX, extentWGS84.maxY, fieldsJSON, thinningJSON,
-            ])
-        report.version = version
         report.geometryType = declaredType
-        report.featuresWritten = Int(fid)
-        report.checksum = digest
-        report.state = request.stage ? "staged" : "published"
-        try db.execute(sql: "UPDATE ls_layer_version SET uploaded_by = ?, organisation = ?, job_id = ?, report = ? WHERE layer_id = ? AND version = ?",
-                       arguments: [request.actor.subject, request.actor.organisation, request.jobID,
-                                   String(decoding: try encoder.encode(report), as: UTF8.self), request.layerID, version])
+        report.featuresWritten = order.count
+        report.checksum = checksum.finish()
+        return PreparedVersion(arena: arena, order: order, envelopes: envelopes, columns: columns, crs: crs, storageType: storageType,
+                               declaredType: declaredType, extent: extent, extentWGS84: extentWGS84, checksum: report.checksum, report: report)
+    }
+
+    /// The most rows, and about the longest time, one write transaction of an import takes:
+    /// other writers (token revocations, publishes, the audit flush) get the store between two.
+    static let rowsPerTransaction = 20_000
+    static let transactionTime = Duration.milliseconds(100)
+
+    /// The write phase: claims a version number and writes the version as `pending` in short
+    /// transactions (features, then the packed R-tree, then its registration). Readers never see
+    /// a pending version; it becomes visible only when published, in one transaction, so the
+    /// version is still all or nothing. A failure removes what was written; a crash leaves a
+    /// pending version that the next open removes.
+    private func store(_ prepared: PreparedVersion, request: ImportRequest, progress: ((ImportProgress) -> Void)?) throws -> Written {
+        let q = GeoPackageSchema.quote
+        let columns = prepared.columns
+        var report = prepared.report
+        let (version, names, nodeSize) = try store.pool.write { db -> (Int, VersionTables, Int) in
+            let version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM ls_layer_version WHERE layer_id = ?",
+                                            arguments: [request.layerID]) ?? 0) + 1
+            let names = VersionTables(layerID: request.layerID, version: version)
+            try GeoPackageSchema.ensureSpatialReferenceSystem(prepared.crs, in: db)
+            try GeoPackageSchema.createFeatureTable(names, geometryType: prepared.storageType, columns: columns, in: db)
+            let nodeSize = try RTreeBulkLoader.nodeSize(of: names.rtree, in: db)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let e = prepared.extent, w = prepared.extentWGS84
+            try db.execute(sql: """
+                INSERT INTO ls_layer_version (layer_id, version, state, table_name, created_at, checksum, feature_count,
+                  rejected_count, source_file, source_driver, srs_id, geometry_type, min_x, min_y, max_x, max_y,
+                  lon_min, lat_min, lon_max, lat_max, fields)
+                VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    request.layerID, version, names.table, LayerStore.timestamp(Date()), prepared.checksum, prepared.order.count,
+                    report.featuresRejected, report.file, report.driver, prepared.crs.epsg, prepared.declaredType.rawValue,
+                    e.minX, e.minY, e.maxX, e.maxY, w.minX, w.minY, w.maxX, w.maxY,
+                    String(decoding: try encoder.encode(columns), as: UTF8.self),
+                ])
+            return (version, names, nodeSize)
+        }
+        do {
+            // Features, in storage order.
+            let columnList = (["fid", "geom"] + columns.map(\.name)).map(q).joined(separator: ", ")
+            let placeholders = Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
+            let sql = "INSERT INTO \(q(names.table)) (\(columnList)) VALUES (\(placeholders))"
+            let total = prepared.order.count
+            var rtreeEntries = RTreeBulkLoader.Entries(dimensions: 2)
+            rtreeEntries.reserve(total)
+            var written = 0
+            while written < total {
+                let start = written
+                written = try store.pool.write { db in
+                    let insert = try SQLiteInsert(db, sql: sql)
+                    let deadline = ContinuousClock.now + Self.transactionTime
+                    var rank = start
+                    while rank < total, rank - start < Self.rowsPerTransaction {
+                        try prepared.arena.withRecord(prepared.order[rank]) { record in
+                            insert.bind(1, Int64(rank + 1))
+                            FeatureArena.bind(record, to: insert, columns: columns.count)
+                            try insert.step()
+                        }
+                        rank += 1
+                        if rank % 256 == 0, ContinuousClock.now > deadline { break }
+                    }
+                    return rank
+                }
+                for rank in start..<written {
+                    let env = prepared.envelopes[prepared.order[rank]]
+                    rtreeEntries.append(id: Int64(rank + 1), box: [env.minX, env.maxX, env.minY, env.maxY])
+                }
+                progress?(ImportProgress(read: report.featuresRead, total: total, written: written))
+            }
+            // The R-tree, packed in memory and written in the same short steps.
+            let packed = try RTreeBulkLoader(table: names.rtree, dimensions: 2).pack(rtreeEntries, nodeSize: nodeSize)
+            var done = 0
+            while done < packed.rowCount {
+                let start = done
+                done = try store.pool.write { db in
+                    let deadline = ContinuousClock.now + Self.transactionTime
+                    var next = start
+                    repeat {
+                        let end = min(next + 1024, packed.rowCount)
+                        try packed.write(next..<end, into: db)
+                        next = end
+                    } while next < packed.rowCount && next - start < Self.rowsPerTransaction * 2 && ContinuousClock.now < deadline
+                    return next
+                }
+            }
+            report.version = version
+            report.state = request.stage ? "staged" : "published"
+            let title = request.title ?? request.layerID
+            let finished = report
+            try store.pool.write { db in
+                try GeoPackageSchema.finishFeatureTable(
+                    names, identifier: "\(request.layerID) v\(version)",
+                    description: "\(title), version \(version), imported from \(finished.file)",
+                    geometryType: prepared.declaredType, crs: prepared.crs, extent: prepared.extent, in: db)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                try db.execute(sql: "UPDATE ls_layer_version SET uploaded_by = ?, organisation = ?, job_id = ?, report = ? WHERE layer_id = ? AND version = ?",
+                               arguments: [request.actor.subject, request.actor.organisation, request.jobID,
+                                           String(decoding: try encoder.encode(finished), as: UTF8.self), request.layerID, version])
+            }
+        } catch {
+            try? discardPending(request.layerID, version: version)
+            throw error
+        }
         return Written(report: report)
     }
 

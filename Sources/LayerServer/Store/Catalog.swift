@@ -2,33 +2,6 @@
 import Foundation
 import GeoCore
 
-/// The point-thinning grid of a point layer version: a square grid over the CRS's area of
-/// use, halved per level. A point's level is the coarsest level at which it is the first
-/// point of its cell, so the points of level <= L are at most one per level-L cell.
-public struct ThinningGrid: Codable, Sendable, Hashable {
-    /// South-west corner of the grid in the layer's CRS.
-    public var originX: Double
-    public var originY: Double
-    /// Side of the level-0 cell in CRS units.
-    public var size: Double
-    /// Finest level that was computed; points not representative at this level get `levels + 1`.
-    public var levels: Int
-
-    /// The grid's square as an envelope.
-    public var frame: Envelope { Envelope(minX: originX, minY: originY, maxX: originX + size, maxY: originY + size) }
-
-    /// The cell holding `p` at `level` (column in the high, row in the low 32 bits).
-    @inline(__always)
-    func cell(_ p: Position, level: Int) -> UInt64 {
-        let n = Double(1 << level)
-        func index(_ v: Double, _ origin: Double) -> UInt64 {
-            let i = ((v - origin) / size * n).rounded(.down)
-            return i.isFinite ? UInt64(min(max(i, 0), n - 1)) : 0
-        }
-        return index(p.x, originX) << 32 | index(p.y, originY)
-    }
-}
-
 /// One stored version of a layer.
 public struct LayerVersion: Codable, Sendable, Hashable {
     /// The layer this version belongs to.
@@ -59,8 +32,6 @@ public struct LayerVersion: Codable, Sendable, Hashable {
     public var extentWGS84: Envelope
     /// The attribute fields, in column order.
     public var fields: [Field]
-    /// The thinning grid for point layers.
-    public var thinning: ThinningGrid?
 }
 
 /// A layer as the catalog knows it: its metadata and its published versions.

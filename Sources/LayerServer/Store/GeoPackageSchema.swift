@@ -127,11 +127,6 @@ enum GeoPackageSchema {
         try db.execute(sql: "CREATE VIRTUAL TABLE \(quote(names.rtree)) USING rtree(id, minx, maxx, miny, maxy)")
     }
 
-    /// Creates the 3D R-tree (x, y, thinning level) of a point version.
-    static func createThinningIndex(_ names: VersionTables, in db: Database) throws {
-        try db.execute(sql: "CREATE VIRTUAL TABLE \(quote(names.thin)) USING rtree(id, minx, maxx, miny, maxy, minl, maxl)")
-    }
-
     /// Registers a loaded feature table in the GeoPackage catalog and adds the R-tree
     /// triggers of GeoPackage 1.3 annex F.3, so GDAL and QGIS keep the index right.
     static func finishFeatureTable(_ names: VersionTables, identifier: String, description: String,
@@ -204,7 +199,7 @@ struct VersionTables: Hashable {
 
     /// The standard GeoPackage R-tree of the geometry column.
     var rtree: String { "rtree_\(table)_geom" }
-    /// The 3D thinning R-tree of a point version.
+    /// The 3D thinning R-tree of a point version made before tiles were budgeted (dropped with it).
     var thin: String { "ls_thin_\(table)" }
 
     /// True when `name` looks like a version feature table: `<layer id>_v<number>`.

@@ -192,7 +192,6 @@ public final class LayerStore: Sendable {
     static func version(from row: Row) throws -> LayerVersion {
         let decoder = JSONDecoder()
         let fields = try decoder.decode([Field].self, from: Data((row["fields"] as String).utf8))
-        let thinning = try (row["thinning"] as String?).map { try decoder.decode(ThinningGrid.self, from: Data($0.utf8)) }
         return LayerVersion(
             layerID: row["layer_id"], number: row["version"], tableName: row["table_name"],
             createdAt: timestamp(row["created_at"]), checksum: row["checksum"],
@@ -201,7 +200,7 @@ public final class LayerStore: Sendable {
             crs: CRS(epsg: row["srs_id"]), geometryType: GeometryType(rawValue: row["geometry_type"]) ?? .geometry,
             extent: Envelope(minX: row["min_x"] ?? 0, minY: row["min_y"] ?? 0, maxX: row["max_x"] ?? 0, maxY: row["max_y"] ?? 0),
             extentWGS84: Envelope(minX: row["lon_min"] ?? 0, minY: row["lat_min"] ?? 0, maxX: row["lon_max"] ?? 0, maxY: row["lat_max"] ?? 0),
-            fields: fields, thinning: thinning)
+            fields: fields)
     }
 
     // MARK: Publishing and rollback

@@ -13,8 +13,8 @@ import GRDBSQLite
 /// root is node 1 and its first two bytes hold the tree's height. Coordinates are rounded
 /// outwards to `Float`, as SQLite does. `SELECT rtreecheck(...)` verifies the result in tests.
 ///
-/// - Important: Run inside the write transaction that created the virtual table, before any
-///   other row is inserted into it.
+/// - Important: The R-tree must be fresh and empty, and nothing else may write to it until all
+///   its rows are written (an import's pending version: no one else knows it).
 struct RTreeBulkLoader {
     /// Entries to load: ids, boxes (`min0, max0, min1, max1, ...` as Double), and an optional
     /// grouping key. Entries of different keys never share a leaf node (keeps thinning levels
@@ -54,13 +54,68 @@ struct RTreeBulkLoader {
     let table: String
     let dimensions: Int
 
-    /// Loads `entries` into the empty R-tree `table`.
-    func load(_ entries: Entries, into db: Database) throws {
-        precondition(entries.dimensions == dimensions)
-        let q = GeoPackageSchema.quote
-        guard let nodeSize = try Int.fetchOne(db, sql: "SELECT length(data) FROM \(q(table + "_node")) WHERE nodeno = 1") else {
+    /// The size of the nodes of the empty R-tree `table` (its root node's blob).
+    static func nodeSize(of table: String, in db: Database) throws -> Int {
+        guard let size = try Int.fetchOne(db, sql: "SELECT length(data) FROM \(GeoPackageSchema.quote(table + "_node")) WHERE nodeno = 1") else {
             throw StoreError(.database, "R-tree \(table) has no root node")
         }
+        return size
+    }
+
+    /// Loads `entries` into the empty R-tree `table`, in one transaction.
+    func load(_ entries: Entries, into db: Database) throws {
+        let packed = try pack(entries, nodeSize: try Self.nodeSize(of: table, in: db))
+        try packed.write(0..<packed.rowCount, into: db)
+    }
+
+    /// The rows of a packed R-tree, ready to be written into its shadow tables in one or more
+    /// transactions (``write(_:into:)``). The first range written clears the tables.
+    struct Packed {
+        let table: String
+        /// `%_node` rows (node number, blob); node 1 is the root.
+        fileprivate(set) var nodes: [(Int64, [UInt8])] = []
+        /// `%_parent` rows (node, parent) and `%_rowid` rows (row id, leaf node).
+        fileprivate(set) var parents: [(Int64, Int64)] = []
+        fileprivate(set) var rowids: [(Int64, Int64)] = []
+
+        /// Rows in all three tables.
+        var rowCount: Int { nodes.count + parents.count + rowids.count }
+
+        /// Writes rows `range` of the concatenation nodes, parents, row ids.
+        func write(_ range: Range<Int>, into db: Database) throws {
+            let q = GeoPackageSchema.quote
+            if range.lowerBound == 0 {
+                try db.execute(sql: "DELETE FROM \(q(table + "_node"))")
+                try db.execute(sql: "DELETE FROM \(q(table + "_parent"))")
+                try db.execute(sql: "DELETE FROM \(q(table + "_rowid"))")
+            }
+            let parts: [(sql: String, count: Int)] = [
+                ("INSERT INTO \(q(table + "_node")) (nodeno, data) VALUES (?, ?)", nodes.count),
+                ("INSERT INTO \(q(table + "_parent")) (nodeno, parentnode) VALUES (?, ?)", parents.count),
+                ("INSERT INTO \(q(table + "_rowid")) (rowid, nodeno) VALUES (?, ?)", rowids.count),
+            ]
+            var offset = 0
+            for (part, (sql, count)) in parts.enumerated() {
+                let lo = max(range.lowerBound - offset, 0), hi = min(range.upperBound - offset, count)
+                offset += count
+                guard lo < hi else { continue }
+                let local = lo..<hi
+                let insert = try SQLiteInsert(db, sql: sql)
+                for i in local {
+                    switch part {
+                    case 0: insert.bind(1, nodes[i].0); insert.bind(2, nodes[i].1)
+                    case 1: insert.bind(1, parents[i].0); insert.bind(2, parents[i].1)
+                    default: insert.bind(1, rowids[i].0); insert.bind(2, rowids[i].1)
+                    }
+                    try insert.step()
+                }
+            }
+        }
+    }
+
+    /// Packs `entries` into nodes of `nodeSize` bytes (no database work).
+    func pack(_ entries: Entries, nodeSize: Int) throws -> Packed {
+        precondition(entries.dimensions == dimensions)
         let cellSize = 8 + dimensions * 2 * 4
         let capacity = (nodeSize - 4) / cellSize
         guard capacity >= 4 else { throw StoreError(.database, "R-tree \(table) has nodes of \(nodeSize) bytes") }
@@ -73,17 +128,10 @@ struct RTreeBulkLoader {
             }
             return Item(id: entries.ids[i], box: box, key: entries.keys[i])
         }
-
-        try db.execute(sql: "DELETE FROM \(q(table + "_node"))")
-        try db.execute(sql: "DELETE FROM \(q(table + "_parent"))")
-        try db.execute(sql: "DELETE FROM \(q(table + "_rowid"))")
-        let insertNode = try SQLiteInsert(db, sql: "INSERT INTO \(q(table + "_node")) (nodeno, data) VALUES (?, ?)")
-        let insertParent = try SQLiteInsert(db, sql: "INSERT INTO \(q(table + "_parent")) (nodeno, parentnode) VALUES (?, ?)")
-        let insertRowid = try SQLiteInsert(db, sql: "INSERT INTO \(q(table + "_rowid")) (rowid, nodeno) VALUES (?, ?)")
-
+        var packed = Packed(table: table)
         if items.isEmpty {
-            try writeNode(number: 1, depth: 0, cells: [], nodeSize: nodeSize, insertNode)
-            return
+            packed.nodes.append((1, node(depth: 0, cells: [], nodeSize: nodeSize)))
+            return packed
         }
         var nextNode: Int64 = 2
         var depth = 0
@@ -94,17 +142,17 @@ struct RTreeBulkLoader {
             let groups = isLeafLevel ? pack(items, capacity: capacity) : tile(items, dimension: 0, capacity: capacity)
             if groups.count == 1 {
                 // The root: node 1.
-                try writeNode(number: 1, depth: depth, cells: groups[0], nodeSize: nodeSize, insertNode)
-                try link(groups[0], to: 1, isLeaf: isLeafLevel, insertParent, insertRowid)
-                return
+                packed.nodes.append((1, node(depth: depth, cells: groups[0], nodeSize: nodeSize)))
+                link(groups[0], to: 1, isLeaf: isLeafLevel, &packed)
+                return packed
             }
             var parents: [Item] = []
             parents.reserveCapacity(groups.count)
             for cells in groups {
                 let number = nextNode
                 nextNode += 1
-                try writeNode(number: number, depth: 0, cells: cells, nodeSize: nodeSize, insertNode)
-                try link(cells, to: number, isLeaf: isLeafLevel, insertParent, insertRowid)
+                packed.nodes.append((number, node(depth: 0, cells: cells, nodeSize: nodeSize)))
+                link(cells, to: number, isLeaf: isLeafLevel, &packed)
                 parents.append(Item(id: number, box: Self.union(cells, dimensions), key: cells.map(\.key).min()!))
             }
             items = parents
@@ -115,12 +163,9 @@ struct RTreeBulkLoader {
 
     /// Records where every cell of a node lives: a leaf's row ids in `%_rowid`, an inner node's
     /// children in `%_parent`.
-    private func link(_ cells: [Item], to node: Int64, isLeaf: Bool, _ parent: SQLiteInsert, _ rowid: SQLiteInsert) throws {
-        let stmt = isLeaf ? rowid : parent
+    private func link(_ cells: [Item], to node: Int64, isLeaf: Bool, _ packed: inout Packed) {
         for c in cells {
-            stmt.bind(1, c.id)
-            stmt.bind(2, node)
-            try stmt.step()
+            if isLeaf { packed.rowids.append((c.id, node)) } else { packed.parents.append((c.id, node)) }
         }
     }
 
@@ -149,7 +194,7 @@ struct RTreeBulkLoader {
         }
     }
 
-    private func writeNode(number: Int64, depth: Int, cells: [Item], nodeSize: Int, _ insert: SQLiteInsert) throws {
+    private func node(depth: Int, cells: [Item], nodeSize: Int) -> [UInt8] {
         var data = [UInt8](repeating: 0, count: nodeSize)
         Self.putU16(&data, 0, UInt16(depth))
         Self.putU16(&data, 2, UInt16(cells.count))
@@ -164,9 +209,7 @@ struct RTreeBulkLoader {
                 o += 4
             }
         }
-        insert.bind(1, number)
-        insert.bind(2, data)
-        try insert.step()
+        return data
     }
 
     private static func putU16(_ data: inout [UInt8], _ at: Int, _ v: UInt16) {

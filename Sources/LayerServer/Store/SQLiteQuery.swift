@@ -51,6 +51,19 @@ struct SQLiteQuery {
         sqlite3_clear_bindings(h)
         defer { sqlite3_reset(h) }
         for (i, a) in arguments.enumerated() { sqlite3_bind_double(h, Int32(i + 1), a) }
+        try step(h, body)
+    }
+
+    /// Binds one integer (a feature id), steps through every row, and resets.
+    func run(fid: Int64, _ body: (Row) throws -> Void) throws {
+        let h = statement.sqliteStatement
+        sqlite3_reset(h)
+        defer { sqlite3_reset(h) }
+        sqlite3_bind_int64(h, 1, fid)
+        try step(h, body)
+    }
+
+    private func step(_ h: OpaquePointer, _ body: (Row) throws -> Void) throws {
         while true {
             let rc = sqlite3_step(h)
             if rc == SQLITE_DONE { return }

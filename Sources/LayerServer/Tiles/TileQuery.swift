@@ -4,7 +4,7 @@ import TileRender
 
 /// The query step of the tile path: which stored features of a layer version lie in a tile and
 /// its buffer. It plans without touching the database, then reads rows from the version's
-/// R-tree (or its thinning index) and decodes them. It knows nothing of the caller (the
+/// R-tree and decodes them. It knows nothing of the caller (the
 /// restriction comes after it) or of the format (the encoder comes last).
 struct TileQuery: Sendable {
     var layerID: String
@@ -14,14 +14,15 @@ struct TileQuery: Sendable {
     var tileBounds: Envelope
     /// The tile and its buffer in the layer's CRS.
     var sourceBox: Envelope
-    /// The thinning level of a point layer's tile, nil: every point.
-    var thinningLevel: Int?
+    /// Whether the tile is of a point layer below its full-detail zoom: it holds every point
+    /// unless it would exceed the tile budget, and is then clustered.
+    var budgeted: Bool
 
     /// The plan for `tile` of the current version of `layer` with a buffer of `bufferFraction`
     /// of the tile's width; nil when nothing of the layer can be in the tile (outside its zoom
     /// range, its extent or its CRS's domain).
     static func plan(layer: Layer, tms: TileMatrixSet, tile: TileID, bufferFraction: Double,
-                     cellsPerTile: Int, transformers: TransformerPool) throws -> TileQuery? {
+                     configuration: TileConfiguration, transformers: TransformerPool) throws -> TileQuery? {
         guard let bounds = tms.bounds(of: tile) else { return nil }
         let version = layer.current
         let zoom = ZoomEquivalence.webMercatorZoom(of: tms, z: tile.z, latitude: version.extentWGS84.center.y)
@@ -35,11 +36,8 @@ struct TileQuery: Sendable {
             return nil
         }
         guard sourceBox.intersects(version.extent) else { return nil }
-        var level: Int?
-        if let grid = version.thinning {
-            level = PointThinner.queryLevel(grid: grid, tileWidth: max(sourceBox.width, sourceBox.height), cellsPerTile: cellsPerTile)
-        }
-        return TileQuery(layerID: layer.id, version: version, tms: tms, tileBounds: bounds, sourceBox: sourceBox, thinningLevel: level)
+        let budgeted = version.geometryType.family == .point && zoom < configuration.fullDetailZoom(of: layer.id)
+        return TileQuery(layerID: layer.id, version: version, tms: tms, tileBounds: bounds, sourceBox: sourceBox, budgeted: budgeted)
     }
 
     /// One stored feature in the box.
@@ -47,36 +45,31 @@ struct TileQuery: Sendable {
         let fid: Int64
         /// In the layer's CRS.
         let geometry: Geometry
-        /// The thinning level at which the point first shows (0 without a thinning index).
-        let level: Int
         let statement: SQLiteQuery.Row
     }
 
-    /// Reads the features in the box with `fields` (their values are `row.statement`'s columns
-    /// 2...). `extraLevels` reads that many finer thinning levels than the plan's (for a tile on
-    /// the edge of a caller's area, which thins again among the points it may see).
-    func run(_ db: Database, fields: [Field], extraLevels: Int = 0, _ body: (Row) throws -> Void) throws {
-        let names = VersionTables(table: version.tableName)
+    /// Reads the features in the box from the version's R-tree with `fields` (their values are
+    /// `row.statement`'s columns 2...).
+    func run(_ db: Database, fields: [Field], _ body: (Row) throws -> Void) throws {
         let q = GeoPackageSchema.quote
-        var columns = ["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }
-        var sql: String
-        var arguments = [sourceBox.maxX, sourceBox.minX, sourceBox.maxY, sourceBox.minY]
-        let thinned = version.thinning != nil
-        if thinned {
-            columns.append("r.minl")
-            sql = "SELECT \(columns.joined(separator: ", ")) FROM \(q(names.thin)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
-            if let thinningLevel {
-                sql += " AND r.minl <= ?"
-                arguments.append(Double(thinningLevel + extraLevels))
-            }
-        } else {
-            sql = "SELECT \(columns.joined(separator: ", ")) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
-        }
-        let levelColumn = Int32(fields.count + 2)
-        try SQLiteQuery(db, sql: sql).run(arguments) { row in
+        let names = VersionTables(table: version.tableName)
+        let columns = ["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
+        try SQLiteQuery(db, sql: sql).run([sourceBox.maxX, sourceBox.minX, sourceBox.maxY, sourceBox.minY]) { row in
             guard let blob = row.blob(1) else { return }
             let geometry = try GeoPackageBinary.decode(blob).geometry
-            try body(Row(fid: row.int64(0), geometry: geometry, level: thinned ? Int(row.int64(levelColumn)) : 0, statement: row))
+            try body(Row(fid: row.int64(0), geometry: geometry, statement: row))
+        }
+    }
+
+    /// Reads `fields` of the features with the stored ids `fids`, in that order (their values are
+    /// `row.statement`'s columns 0...).
+    func attributes(_ db: Database, fields: [Field], fids: [Int64], _ body: (Int64, SQLiteQuery.Row) throws -> Void) throws {
+        let q = GeoPackageSchema.quote
+        let columns = fields.isEmpty ? ["fid"] : fields.map { q($0.name) }
+        let query = try SQLiteQuery(db, sql: "SELECT \(columns.joined(separator: ", ")) FROM \(q(version.tableName)) WHERE fid = ?")
+        for fid in fids {
+            try query.run(fid: fid) { row in try body(fid, row) }
         }
     }
 }

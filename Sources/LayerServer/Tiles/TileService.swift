@@ -1,6 +1,7 @@
 import AccessPolicy
 import Foundation
 import GRDB
+import NIOCore
 import GeoCore
 import TileRender
 
@@ -8,14 +9,63 @@ import TileRender
 public struct TileConfiguration: Sendable, Hashable {
     /// MVT encoder settings (extent, buffer, simplification).
     public var mvt: MVTOptions
-    /// Point thinning: a point layer tile keeps at most about `cellsPerTile`² points,
-    /// one per grid cell, until the zoom where every point fits.
-    public var cellsPerTile: Int
+    /// The most a vector tile below a layer's full-detail zoom may weigh, gzipped. A tile of a
+    /// point layer that would weigh more has its points clustered (`point_count`).
+    public var budgetBytes: Int
+    /// The WebMercatorQuad level from which every tile of a point layer holds every point (the
+    /// equivalent level in other tile matrix sets), whatever its size.
+    public var defaultFullDetailZoom: Int
+    /// Per-layer full-detail zooms, overriding the default.
+    public var fullDetailZooms: [String: Int]
 
-    /// Defaults: extent 4096, buffer 64, tolerance 4 units, 64 thinning cells per tile side.
-    public init(mvt: MVTOptions = MVTOptions(), cellsPerTile: Int = 64) {
+    /// Defaults: extent 4096, buffer 64, tolerance 4 units, a 500 KB budget, full detail from
+    /// WebMercatorQuad level 13.
+    public init(mvt: MVTOptions = MVTOptions(), budgetBytes: Int = 500 * 1024, defaultFullDetailZoom: Int = 13,
+                fullDetailZooms: [String: Int] = [:]) {
         self.mvt = mvt
-        self.cellsPerTile = cellsPerTile
+        self.budgetBytes = budgetBytes
+        self.defaultFullDetailZoom = defaultFullDetailZoom
+        self.fullDetailZooms = fullDetailZooms
+    }
+
+    /// The WebMercatorQuad level from which tiles of `layer` hold every point.
+    public func fullDetailZoom(of layer: String) -> Int {
+        fullDetailZooms[layer] ?? defaultFullDetailZoom
+    }
+
+    /// The first level of `tms` whose tiles of `layer` hold every feature: every level for lines
+    /// and polygons, the full-detail zoom's equivalent for points; nil when no level does.
+    public func completeFromZoom(_ layer: Layer, _ tms: TileMatrixSet) -> Int? {
+        let latitude = layer.current.extentWGS84.center.y
+        let from = layer.current.geometryType.family == .point ? max(layer.minZoom, fullDetailZoom(of: layer.id)) : layer.minZoom
+        return ZoomEquivalence.zoomRange(of: tms, minZoom: from, maxZoom: layer.maxZoom, latitude: latitude)?.lowerBound
+    }
+
+    /// Whether some tiles of `layer` in `tms` may hold clustered points (with `point_count`).
+    public func mayCluster(_ layer: Layer, _ tms: TileMatrixSet) -> Bool {
+        guard layer.current.geometryType.family == .point else { return false }
+        let zooms = ZoomEquivalence.zoomRange(of: tms, minZoom: layer.minZoom, maxZoom: layer.maxZoom, latitude: layer.current.extentWGS84.center.y)
+        guard let zooms else { return false }
+        return (completeFromZoom(layer, tms) ?? Int.max) > zooms.lowerBound
+    }
+
+    /// What of these settings changes the tiles of `layer` (for ETags).
+    func contentKey(layer: String) -> String {
+        "budget \(budgetBytes) full \(fullDetailZoom(of: layer))"
+    }
+
+    /// Parses `layer=zoom,layer=zoom` (the `full-detail-zooms` setting).
+    public static func parseFullDetailZooms(_ text: String) throws(StoreError) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let zoom = Int(parts[1]), (0...24).contains(zoom) else {
+                throw StoreError(.invalidRequest, "full-detail-zooms must be layer=zoom pairs separated by commas, zoom 0...24; got \"\(item)\"")
+            }
+            try Layer.validate(id: parts[0])
+            out[parts[0]] = zoom
+        }
+        return out
     }
 }
 
@@ -51,67 +101,175 @@ public final class TileService: Sendable {
     /// in the encoder's format: query (store), restriction (access decision), encoding, as
     /// three separate steps. Layers with nothing in the tile are left out of the encoder's input.
     ///
+    /// Every feature in the tile and its buffer is in it, except for point layers below their
+    /// full-detail zoom when the tile would exceed the budget: their points are then clustered
+    /// (``PointClusters``), each kept point carrying `point_count`.
+    ///
     /// All C work (PROJ, GEOS, SQLite, cairo) runs on a GRDB reader thread, not on the cooperative pool.
     public func render<E: TileEncoder>(_ layers: [(Layer, Restriction)], tms: TileMatrixSet, tile: TileID, encoder: E) async throws -> [UInt8] {
         guard let bounds = tms.bounds(of: tile) else { return [] }
+        let budget = configuration.budgetBytes
         return try await store.read { db in
             var sinks: [E.Sink] = []
+            /// Budgeted layers read whole, with their points, in case the tile is over budget.
+            var whole: [(sink: Int, layer: BudgetedLayer)] = []
             for (layer, restriction) in layers {
                 guard let query = try TileQuery.plan(layer: layer, tms: tms, tile: tile, bufferFraction: encoder.bufferFraction,
-                                                     cellsPerTile: self.configuration.cellsPerTile, transformers: self.transformers),
+                                                     configuration: self.configuration, transformers: self.transformers),
                       let bound = try restriction.bind(to: query.sourceBox, crs: query.version.crs, scope: self.scope) else { continue }
                 let fields = restriction.visibleFields(query.version.fields).filter { encoder.wants(field: $0.name, layer: layer.id) }
                 var sink = encoder.sink(layer: layer.id, fieldNames: fields.map(\.name), tileBounds: bounds)
-                try Self.read(query, restricted: bound, fields: fields, db: db, transformers: self.transformers, into: &sink)
-                sinks.append(sink)
+                var points: [KeptPoint] = []
+                guard query.budgeted else {
+                    _ = try self.read(query, restricted: bound, fields: fields, db: db, into: &sink, keeping: &points, limit: nil)
+                    sinks.append(sink)
+                    continue
+                }
+                let budgeted = BudgetedLayer(query: query, bound: bound, fields: fields, tileBounds: bounds, bufferFraction: encoder.bufferFraction)
+                // No point costs less than about 2 bytes gzipped: a tile with more than half the
+                // budget in points is over it, and is clustered at once from ids and positions.
+                if try self.read(query, restricted: bound, fields: fields, db: db, into: &sink, keeping: &points, limit: budget / 2) {
+                    budgeted.points = points
+                    whole.append((sinks.count, budgeted))
+                    sinks.append(sink)
+                } else {
+                    budgeted.points = try self.positions(query, restricted: bound, frame: budgeted.frame, db: db)
+                    sinks.append(try self.clustered(budgeted, target: budget / 16, encoder: encoder, db: db))
+                }
             }
-            return try encoder.encode(sinks, tileBounds: bounds)
+            var bytes = try encoder.encode(sinks, tileBounds: bounds)
+            guard encoder.countsAgainstBudget, !whole.isEmpty else { return bytes }
+            var (fits, size) = try Compression.fits(bytes, budget: budget)
+            // Over the budget: cluster until it fits, aiming from the measured size per point.
+            let points = whole.reduce(0) { $0 + $1.layer.points.count }
+            var target = Int(Double(points) * Double(budget) / Double(max(size, 1)) * 0.9)
+            var rounds = 0
+            while !fits, rounds < 16 {
+                for (index, layer) in whole {
+                    sinks[index] = try self.clustered(layer, target: max(1, target * layer.points.count / max(points, 1)), encoder: encoder, db: db)
+                }
+                bytes = try encoder.encode(sinks, tileBounds: bounds)
+                (fits, size) = try Compression.fits(bytes, budget: budget)
+                target /= 2
+                rounds += 1
+            }
+            return bytes
         }
+    }
+
+    /// A budgeted layer of a tile and, once read, the points it holds.
+    final class BudgetedLayer {
+        let query: TileQuery
+        let bound: Restriction.Bound
+        let fields: [Field]
+        /// The tile and its buffer in the tile matrix set's CRS: the clustering grid's frame.
+        let frame: Envelope
+        let tileBounds: Envelope
+        var points: [KeptPoint] = []
+
+        init(query: TileQuery, bound: Restriction.Bound, fields: [Field], tileBounds: Envelope, bufferFraction: Double) {
+            self.query = query
+            self.bound = bound
+            self.fields = fields
+            self.tileBounds = tileBounds
+            frame = tileBounds.buffered(by: tileBounds.width * bufferFraction)
+        }
+    }
+
+    /// The name of the count each clustered point carries.
+    public static let pointCountField = "point_count"
+
+    /// A sink holding the layer's points clustered to at most about `target`: the lowest-id point
+    /// of each cluster with its visible attributes and `point_count`.
+    func clustered<E: TileEncoder>(_ layer: BudgetedLayer, target: Int, encoder: E, db: Database) throws -> E.Sink {
+        let clusters = PointClusters.make(layer.points, frame: layer.frame, target: target)
+        // A layer's own attribute of that name gives way to the count.
+        let fields = layer.fields.filter { $0.name.lowercased() != Self.pointCountField }
+        var sink = encoder.sink(layer: layer.query.layerID, fieldNames: fields.map(\.name) + [Self.pointCountField], tileBounds: layer.tileBounds)
+        var attributes: [AttributeValue] = []
+        var index = 0
+        try layer.query.attributes(db, fields: fields, fids: clusters.map(\.representative.fid)) { fid, row in
+            while index < clusters.count, clusters[index].representative.fid != fid { index += 1 }
+            guard index < clusters.count else { return }
+            let cluster = clusters[index]
+            attributes.removeAll(keepingCapacity: true)
+            for (i, field) in fields.enumerated() { attributes.append(row.attribute(Int32(i), field.type)) }
+            attributes.append(.int(Int64(cluster.count)))
+            sink.add(id: layer.bound.id(fid), geometry: .point(cluster.representative.position), attributes: attributes)
+        }
+        return sink
     }
 
     /// The query of an MVT tile of `layer` (for tests and tools that look inside the tile path).
     func plan(layer: Layer, tms: TileMatrixSet, tile: TileID) throws -> TileQuery? {
         try TileQuery.plan(layer: layer, tms: tms, tile: tile, bufferFraction: mvt.bufferFraction,
-                           cellsPerTile: configuration.cellsPerTile, transformers: transformers)
+                           configuration: configuration, transformers: transformers)
     }
 
-    /// Levels below the tile's thinning level that a tile on the edge of a caller's area reads,
-    /// to thin among the points the caller sees (see ``read``).
-    static let edgeLevels = 2
+    /// Tiles with more points than this have them transformed through a ``GridTransform``.
+    static let gridTransformThreshold = 256
 
-    /// Runs the query, restricts each feature and hands it, in the tile matrix set's CRS, to the sink.
-    static func read<S: FeatureSink>(_ query: TileQuery, restricted bound: Restriction.Bound, fields: [Field], db: Database,
-                                     transformers: TransformerPool, into sink: inout S) throws {
-        // A thinned tile on the edge of the caller's area: the stored thinning chose one point per
-        // cell among all points, and a cell whose choice lies outside the area would show as a
-        // gap that tells of hidden points. Such a tile reads a few finer levels too and thins
-        // again among the points inside the area (by level, then id).
-        let edge = bound.area != nil && query.thinningLevel != nil
-        /// Points on the edge of the area, held back to be thinned among themselves.
-        var held: [(level: Int, fid: Int64, source: Position, geometry: Geometry, attributes: [AttributeValue])] = []
-        try transformers.withTransformer(from: query.version.crs, to: query.tms.crs) { transformer in
+    /// Runs the query, restricts each feature and hands it, in the tile matrix set's CRS, to the
+    /// sink. With a `limit`, the ids and positions of the points the sink took are kept in
+    /// `points` too, and the read stops (returning false) once there are more than `limit`.
+    func read<S: FeatureSink>(_ query: TileQuery, restricted bound: Restriction.Bound, fields: [Field], db: Database,
+                              into sink: inout S, keeping points: inout [KeptPoint], limit: Int?) throws -> Bool {
+        try withProjection(query) { project in
             var attributes: [AttributeValue] = []
             attributes.reserveCapacity(fields.count)
-            try query.run(db, fields: fields, extraLevels: edge ? edgeLevels : 0) { row in
-                guard let geometry = try bound.geometry(row.geometry) else { return }
+            var complete = true
+            try query.run(db, fields: fields) { row in
+                guard complete, let geometry = try bound.geometry(row.geometry) else { return }
                 attributes.removeAll(keepingCapacity: true)
                 for (i, field) in fields.enumerated() {
                     attributes.append(row.statement.attribute(Int32(i + 2), field.type))
                 }
                 // A feature that cannot be brought into the tile's CRS (outside its domain) is
                 // left out of this tile; the rest of the tile is still served.
-                guard let projected = try? transformer.transform(geometry) else { return }
-                if edge, case .point(let p?) = geometry {
-                    held.append((row.level, row.fid, p, projected, attributes))
-                    return
+                guard let projected = try? project(geometry) else { return }
+                let taken = sink.add(id: bound.id(row.fid), geometry: projected, attributes: attributes)
+                if taken, let limit, case .point(let p?) = projected {
+                    points.append(KeptPoint(fid: row.fid, position: p))
+                    if points.count > limit { complete = false }
                 }
-                sink.add(id: bound.id(row.fid), geometry: projected, attributes: attributes)
+            }
+            return complete
+        }
+    }
+
+    /// The ids and tile positions of every point of the query the caller may see, inside the
+    /// buffered tile (no attributes read).
+    func positions(_ query: TileQuery, restricted bound: Restriction.Bound, frame: Envelope, db: Database) throws -> [KeptPoint] {
+        var out: [KeptPoint] = []
+        try withProjection(query) { project in
+            try query.run(db, fields: []) { row in
+                guard let geometry = try bound.geometry(row.geometry), case .point(let p?)? = try? project(geometry),
+                      frame.contains(p) else { return }
+                out.append(KeptPoint(fid: row.fid, position: p))
             }
         }
-        if edge, let grid = query.version.thinning, let level = query.thinningLevel {
-            var taken = Set<UInt64>()
-            for p in held.sorted(by: { ($0.level, $0.fid) < ($1.level, $1.fid) }) where taken.insert(grid.cell(p.source, level: level)).inserted {
-                sink.add(id: bound.id(p.fid), geometry: p.geometry, attributes: p.attributes)
+        return out
+    }
+
+    /// Calls `body` with a function that brings a geometry from the layer's CRS into the tile
+    /// matrix set's: exactly, until a tile turns out to hold many points; from then on points go
+    /// through a ``GridTransform`` checked to within an eighth of an MVT unit.
+    private func withProjection<R>(_ query: TileQuery, _ body: ((Geometry) throws -> Geometry) throws -> R) throws -> R {
+        try transformers.withTransformer(from: query.version.crs, to: query.tms.crs) { transformer in
+            let identity = query.version.crs == query.tms.crs
+            var exact = 0
+            var grid: GridTransform?
+            var gridTried = false
+            let tolerance = query.tileBounds.width / Double(mvt.options.extent) / 8
+            return try body { geometry in
+                guard !identity, case .point(let p?) = geometry else { return try transformer.transform(geometry) }
+                if let grid { return .point(grid.apply(p)) }
+                exact += 1
+                if exact > Self.gridTransformThreshold, !gridTried {
+                    gridTried = true
+                    grid = GridTransform(transformer, box: query.sourceBox, tolerance: tolerance)
+                }
+                return .point(try transformer.transform(p))
             }
         }
     }

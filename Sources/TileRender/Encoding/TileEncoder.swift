@@ -24,6 +24,9 @@ public protocol TileEncoder: Sendable {
     var bufferFraction: Double { get }
     /// Whether the encoder uses the attribute `field` of `layer` (the query reads no other).
     func wants(field: String, layer: String) -> Bool
+    /// Whether the encoded size counts against the tile budget (vector tiles: their size is
+    /// what a client downloads and parses; an image's size does not grow with its points).
+    var countsAgainstBudget: Bool { get }
     /// A sink for one layer of the tile whose bounds (in the tile matrix set's CRS) are `tileBounds`.
     func sink(layer: String, fieldNames: [String], tileBounds: Envelope) -> Sink
     /// The encoded tile; empty when there is nothing to show.
@@ -33,6 +36,7 @@ public protocol TileEncoder: Sendable {
 extension TileEncoder {
     /// Every attribute the caller may see.
     public func wants(field: String, layer: String) -> Bool { true }
+    public var countsAgainstBudget: Bool { false }
 }
 
 extension MVTLayerBuilder: FeatureSink {}
@@ -51,6 +55,8 @@ public struct MVTTileEncoder: TileEncoder {
     }
 
     public var bufferFraction: Double { Double(options.buffer) / Double(options.extent) }
+
+    public var countsAgainstBudget: Bool { true }
 
     public func sink(layer: String, fieldNames: [String], tileBounds: Envelope) -> MVTLayerBuilder {
         MVTLayerBuilder(name: layer, fieldNames: fieldNames, tileBounds: tileBounds, options: options)
