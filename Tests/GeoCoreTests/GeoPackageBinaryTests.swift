@@ -34,4 +34,25 @@ struct GeoPackageBinaryTests {
         #expect(throws: GeoError.self) { try GeoPackageBinary.decode([0x47, 0x50, 0, 0x0F, 0, 0, 0, 0]) }  // envelope kind 7
         #expect(throws: GeoError.self) { try GeoPackageBinary.decode([0x47, 0x50, 0, 0x03, 0, 0, 0, 0, 1]) }  // truncated envelope
     }
+
+    @Test("the point fast path reads plain points, with or without an envelope, in either byte order, and declines everything else")
+    func pointFastPath() throws {
+        let p = Position(121_234.5, 487_654.25)
+        let blob = GeoPackageBinary.encode(.point(p), srsID: 28992)
+        #expect(blob.withUnsafeBytes { GeoPackageBinary.point($0) } == p)
+        // Big-endian WKB behind a header with an XY envelope.
+        var big: [UInt8] = [0x47, 0x50, 0, 0b0000_0010] + [0, 0, 0x70, 0xFC]
+        for v in [p.x, p.x, p.y, p.y] { withUnsafeBytes(of: v.bitPattern.littleEndian) { big += $0 } }
+        big += [0, 0, 0, 0, 1]
+        for v in [p.x, p.y] { withUnsafeBytes(of: v.bitPattern.bigEndian) { big += $0 } }
+        big[3] = 0b0000_0011  // little-endian header, envelope kind 1
+        #expect(big.withUnsafeBytes { GeoPackageBinary.point($0) } == p)
+        #expect(try GeoPackageBinary.decode(big).geometry == .point(p))
+        for other: Geometry in [.point(nil), .lineString([p, Position(1, 2)]), .multiPoint([p])] {
+            let b = GeoPackageBinary.encode(other, srsID: 28992)
+            #expect(b.withUnsafeBytes { GeoPackageBinary.point($0) } == nil)
+        }
+        #expect([UInt8](repeating: 0, count: 40).withUnsafeBytes { GeoPackageBinary.point($0) } == nil)
+        #expect(Array(blob.prefix(20)).withUnsafeBytes { GeoPackageBinary.point($0) } == nil)
+    }
 }

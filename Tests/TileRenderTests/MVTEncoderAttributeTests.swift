@@ -94,3 +94,25 @@ struct MVTEncoderAttributeTests {
         #expect(tile.layers.map(\.name) == ["same"])
     }
 }
+
+@Suite("MVT point fast path")
+struct MVTPointFastPathTests {
+    @Test("addPoint writes the same bytes as add with a point geometry, for ids, repeated and missing values, and points outside")
+    func samesBytes() throws {
+        let bounds = Envelope(minX: 0, minY: 0, maxX: 1000, maxY: 1000)
+        let names = ["kind", "n", "owner", "size"]
+        var slow = MVTLayerBuilder(name: "p", fieldNames: names, tileBounds: bounds)
+        var fast = MVTLayerBuilder(name: "p", fieldNames: names, tileBounds: bounds)
+        var rng = SystemRandomNumberGenerator()
+        let kinds: [AttributeValue] = [.string("ondergronds"), .string("bovengronds"), .null, .string("een heel lange soortnaam van een brandkraan")]
+        for i in 0..<3000 {
+            let p = Position(Double.random(in: -100..<1100, using: &rng), Double.random(in: -100..<1100, using: &rng))
+            let attributes: [AttributeValue] = [kinds[(i / 7) % kinds.count], .int(Int64(i) - 1500), i % 5 == 0 ? .null : .string("Vitens"),
+                                                i % 3 == 0 ? .double(Double(i) / 3) : .bool(i % 2 == 0)]
+            let id: Int64? = i % 11 == 0 ? nil : Int64(i)
+            #expect(slow.add(id: id, geometry: .point(p), attributes: attributes) == fast.addPoint(id: id, position: p, attributes: attributes))
+        }
+        #expect(slow.featureCount == fast.featureCount && fast.featureCount > 1000)
+        #expect(try MVTEncoder.encode([slow]) == MVTEncoder.encode([fast]))
+    }
+}

@@ -54,6 +54,35 @@ public enum GeoPackageBinary {
         return Header(srsID: srs, envelope: envelope, isEmpty: isEmpty, wkbOffset: wkbOffset)
     }
 
+    /// The position of a blob holding a non-empty 2D point (ISO WKB type 1); nil for any other
+    /// geometry (decode those with ``decode(_:)-swift.type.method``). No allocation: for the tile path.
+    public static func point(_ b: UnsafeRawBufferPointer) -> Position? {
+        guard b.count >= 8, b[0] == 0x47, b[1] == 0x50, b[2] == 0 else { return nil }
+        let flags = b[3]
+        guard flags & 0x30 == 0 else { return nil }  // extended or empty
+        let envelopeDoubles: Int
+        switch (flags >> 1) & 0x07 {
+        case 0: envelopeDoubles = 0
+        case 1: envelopeDoubles = 4
+        case 2, 3: envelopeDoubles = 6
+        case 4: envelopeDoubles = 8
+        default: return nil
+        }
+        let o = 8 + envelopeDoubles * 8
+        guard b.count >= o + 21 else { return nil }
+        let little = b[o] == 1
+        guard b[o] <= 1 else { return nil }
+        let rawType = b.loadUnaligned(fromByteOffset: o + 1, as: UInt32.self)
+        guard (little ? UInt32(littleEndian: rawType) : UInt32(bigEndian: rawType)) == 1 else { return nil }
+        func f64(_ at: Int) -> Double {
+            let raw = b.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            return Double(bitPattern: little ? UInt64(littleEndian: raw) : UInt64(bigEndian: raw))
+        }
+        let p = Position(f64(o + 5), f64(o + 13))
+        // NaN coordinates are WKB's empty point.
+        return p.x.isNaN || p.y.isNaN ? nil : p
+    }
+
     /// Decodes a blob into its SRS id and geometry.
     public static func decode(_ b: UnsafeRawBufferPointer) throws -> (srsID: Int32, geometry: Geometry) {
         let h = try header(b)

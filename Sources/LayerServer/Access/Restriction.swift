@@ -63,6 +63,13 @@ public struct Restriction: Sendable, Hashable {
             return try Restriction.cut(g, to: area)
         }
 
+        /// Whether the caller may see the point `p` (layer CRS).
+        @inline(__always)
+        func contains(_ p: Position) -> Bool {
+            guard let area else { return true }
+            return area.containsPoint(p)
+        }
+
         /// The id the caller sees for the stored id `fid`.
         func id(_ fid: Int64) -> Int64 {
             ids.map { $0.id(fid) } ?? fid

@@ -74,3 +74,41 @@ struct SQLiteQuery {
         }
     }
 }
+
+/// Reads the attribute columns of consecutive rows. A text column whose bytes equal the previous
+/// row's gives the previous value back (no new string, no UTF-8 check): features stored near each
+/// other, as the tile path reads them, often share their owner, status or region.
+struct AttributeColumns {
+    private let fields: [Field]
+    private let first: Int32
+    private var lastText: [[UInt8]]
+    private var lastValue: [AttributeValue]
+
+    /// For `fields` at columns `first`, `first + 1`, ...
+    init(_ fields: [Field], first: Int32) {
+        self.fields = fields
+        self.first = first
+        lastText = Array(repeating: [], count: fields.count)
+        lastValue = Array(repeating: .null, count: fields.count)
+    }
+
+    mutating func read(_ row: SQLiteQuery.Row, into out: inout [AttributeValue]) {
+        out.removeAll(keepingCapacity: true)
+        for (i, field) in fields.enumerated() {
+            let column = first + Int32(i)
+            guard sqlite3_column_type(row.handle, column) == SQLITE_TEXT, let p = sqlite3_column_text(row.handle, column) else {
+                out.append(row.attribute(column, field.type))
+                continue
+            }
+            let bytes = UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(row.handle, column)))
+            if case .string = lastValue[i], lastText[i].elementsEqual(bytes) {
+                out.append(lastValue[i])
+                continue
+            }
+            let value = AttributeValue.string(String(decoding: bytes, as: UTF8.self))
+            lastText[i] = Array(bytes)
+            lastValue[i] = value
+            out.append(value)
+        }
+    }
+}

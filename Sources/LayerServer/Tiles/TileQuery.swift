@@ -43,9 +43,18 @@ struct TileQuery: Sendable {
     /// One stored feature in the box.
     struct Row {
         let fid: Int64
-        /// In the layer's CRS.
-        let geometry: Geometry
         let statement: SQLiteQuery.Row
+
+        /// The feature's position when it is a plain 2D point (no decoding of other geometry).
+        var point: Position? {
+            statement.blob(1).flatMap { GeoPackageBinary.point($0) }
+        }
+
+        /// The geometry in the layer's CRS; nil when the row has none.
+        func geometry() throws -> Geometry? {
+            guard let blob = statement.blob(1) else { return nil }
+            return try GeoPackageBinary.decode(blob).geometry
+        }
     }
 
     /// Reads the features in the box from the version's R-tree with `fields` (their values are
@@ -56,9 +65,7 @@ struct TileQuery: Sendable {
         let columns = ["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
         try SQLiteQuery(db, sql: sql).run([sourceBox.maxX, sourceBox.minX, sourceBox.maxY, sourceBox.minY]) { row in
-            guard let blob = row.blob(1) else { return }
-            let geometry = try GeoPackageBinary.decode(blob).geometry
-            try body(Row(fid: row.int64(0), geometry: geometry, statement: row))
+            try body(Row(fid: row.int64(0), statement: row))
         }
     }
 

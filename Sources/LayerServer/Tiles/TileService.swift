@@ -217,16 +217,26 @@ public final class TileService: Sendable {
         try withProjection(query) { project in
             var attributes: [AttributeValue] = []
             attributes.reserveCapacity(fields.count)
+            var columns = AttributeColumns(fields, first: 2)
             var complete = true
             try query.run(db, fields: fields) { row in
-                guard complete, let geometry = try bound.geometry(row.geometry) else { return }
-                attributes.removeAll(keepingCapacity: true)
-                for (i, field) in fields.enumerated() {
-                    attributes.append(row.statement.attribute(Int32(i + 2), field.type))
+                guard complete else { return }
+                // Points, the dense case, go without a geometry value.
+                if let source = row.point {
+                    guard bound.contains(source), let p = try? project.point(source) else { return }
+                    columns.read(row.statement, into: &attributes)
+                    guard sink.addPoint(id: bound.id(row.fid), position: p, attributes: attributes) else { return }
+                    if let limit {
+                        points.append(KeptPoint(fid: row.fid, position: p))
+                        if points.count > limit { complete = false }
+                    }
+                    return
                 }
+                guard let stored = try row.geometry(), let geometry = try bound.geometry(stored) else { return }
+                columns.read(row.statement, into: &attributes)
                 // A feature that cannot be brought into the tile's CRS (outside its domain) is
                 // left out of this tile; the rest of the tile is still served.
-                guard let projected = try? project(geometry) else { return }
+                guard let projected = try? project.geometry(geometry) else { return }
                 let taken = sink.add(id: bound.id(row.fid), geometry: projected, attributes: attributes)
                 if taken, let limit, case .point(let p?) = projected {
                     points.append(KeptPoint(fid: row.fid, position: p))
@@ -243,34 +253,61 @@ public final class TileService: Sendable {
         var out: [KeptPoint] = []
         try withProjection(query) { project in
             try query.run(db, fields: []) { row in
-                guard let geometry = try bound.geometry(row.geometry), case .point(let p?)? = try? project(geometry),
-                      frame.contains(p) else { return }
+                let projected: Position?
+                if let source = row.point {
+                    projected = bound.contains(source) ? try? project.point(source) : nil
+                } else if let stored = try row.geometry(), let g = try bound.geometry(stored), case .point(let p?)? = try? project.geometry(g) {
+                    projected = p
+                } else {
+                    projected = nil
+                }
+                guard let p = projected, frame.contains(p) else { return }
                 out.append(KeptPoint(fid: row.fid, position: p))
             }
         }
         return out
     }
 
-    /// Calls `body` with a function that brings a geometry from the layer's CRS into the tile
-    /// matrix set's: exactly, until a tile turns out to hold many points; from then on points go
+    /// Brings positions and geometries from the layer's CRS into the tile matrix set's for one
+    /// tile: exactly, until the tile turns out to hold many points; from then on points go
     /// through a ``GridTransform`` checked to within an eighth of an MVT unit.
-    private func withProjection<R>(_ query: TileQuery, _ body: ((Geometry) throws -> Geometry) throws -> R) throws -> R {
-        try transformers.withTransformer(from: query.version.crs, to: query.tms.crs) { transformer in
-            let identity = query.version.crs == query.tms.crs
-            var exact = 0
-            var grid: GridTransform?
-            var gridTried = false
-            let tolerance = query.tileBounds.width / Double(mvt.options.extent) / 8
-            return try body { geometry in
-                guard !identity, case .point(let p?) = geometry else { return try transformer.transform(geometry) }
-                if let grid { return .point(grid.apply(p)) }
-                exact += 1
-                if exact > Self.gridTransformThreshold, !gridTried {
-                    gridTried = true
-                    grid = GridTransform(transformer, box: query.sourceBox, tolerance: tolerance)
-                }
-                return .point(try transformer.transform(p))
+    struct Projection {
+        let transformer: Transformer
+        let identity: Bool
+        let box: Envelope
+        let tolerance: Double
+        private var exact = 0
+        private var grid: GridTransform?
+        private var gridTried = false
+
+        init(_ transformer: Transformer, query: TileQuery, extent: Int) {
+            self.transformer = transformer
+            identity = query.version.crs == query.tms.crs
+            box = query.sourceBox
+            tolerance = query.tileBounds.width / Double(extent) / 8
+        }
+
+        mutating func point(_ p: Position) throws -> Position {
+            if identity { return p }
+            if let grid { return grid.apply(p) }
+            exact += 1
+            if exact > TileService.gridTransformThreshold, !gridTried {
+                gridTried = true
+                grid = GridTransform(transformer, box: box, tolerance: tolerance)
             }
+            return try transformer.transform(p)
+        }
+
+        mutating func geometry(_ g: Geometry) throws -> Geometry {
+            if case .point(let p?) = g { return .point(try point(p)) }
+            return try transformer.transform(g)
+        }
+    }
+
+    private func withProjection<R>(_ query: TileQuery, _ body: (inout Projection) throws -> R) throws -> R {
+        try transformers.withTransformer(from: query.version.crs, to: query.tms.crs) { transformer in
+            var projection = Projection(transformer, query: query, extent: mvt.options.extent)
+            return try body(&projection)
         }
     }
 }

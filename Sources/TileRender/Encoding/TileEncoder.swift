@@ -9,6 +9,16 @@ public protocol FeatureSink {
     /// Returns false when nothing of it is kept (outside the buffered tile).
     @discardableResult
     mutating func add(id: Int64?, geometry: Geometry, attributes: [AttributeValue]) -> Bool
+    /// Adds a point feature (the same as `add` with `.point(position)`; sinks may do it faster).
+    @discardableResult
+    mutating func addPoint(id: Int64?, position: Position, attributes: [AttributeValue]) -> Bool
+}
+
+extension FeatureSink {
+    @discardableResult
+    public mutating func addPoint(id: Int64?, position: Position, attributes: [AttributeValue]) -> Bool {
+        add(id: id, geometry: .point(position), attributes: attributes)
+    }
 }
 
 /// The last step of the tile path: turns the restricted features of a tile's layers into the

@@ -29,6 +29,10 @@ public struct MVTLayerBuilder {
     private var fieldSeen: [Int]
     private var fieldNew: [Int]
     private var fieldUnique: [Bool]
+    /// Reused for the tags of point features.
+    private var scratch: [UInt32] = []
+    /// Per field, the value index of its previous value.
+    private var lastIndex: [UInt32?]
 
     /// Creates a builder for a tile whose bounds (in the CRS of the geometries) are `tileBounds`.
     /// `fieldNames` name the attribute values passed to ``add(id:geometry:attributes:)``, in order.
@@ -46,6 +50,7 @@ public struct MVTLayerBuilder {
         fieldSeen = Array(repeating: 0, count: fieldNames.count)
         fieldNew = Array(repeating: 0, count: fieldNames.count)
         fieldUnique = Array(repeating: false, count: fieldNames.count)
+        lastIndex = Array(repeating: nil, count: fieldNames.count)
     }
 
     /// The tile bounds grown by the buffer, in the CRS of the geometries: the box to query features in.
@@ -100,6 +105,11 @@ public struct MVTLayerBuilder {
     private mutating func tags(_ attributes: [AttributeValue]) -> [UInt32] {
         var out: [UInt32] = []
         out.reserveCapacity(attributes.count * 2)
+        tags(attributes, into: &out)
+        return out
+    }
+
+    private mutating func tags(_ attributes: [AttributeValue], into out: inout [UInt32]) {
         for (i, v) in attributes.enumerated() where i < fieldNames.count {
             switch v {
             case .null, .blob: continue
@@ -118,6 +128,12 @@ public struct MVTLayerBuilder {
             if fieldUnique[i] {
                 vi = UInt32(values.count)
                 values.append(v)
+            } else if let last = lastIndex[i], values[Int(last)] == v {
+                // The same value as this field's previous one (common in storage order): no hashing.
+                fieldSeen[i] += 1
+                out.append(k)
+                out.append(last)
+                continue
             } else if let existing = valueIndex[v] {
                 vi = existing
             } else {
@@ -129,11 +145,48 @@ public struct MVTLayerBuilder {
             if !fieldUnique[i] {
                 fieldSeen[i] += 1
                 if fieldSeen[i] >= 32, fieldNew[i] * 10 > fieldSeen[i] * 9 { fieldUnique[i] = true }
+                lastIndex[i] = vi
             }
             out.append(k)
             out.append(vi)
         }
-        return out
+    }
+
+    /// Adds a point feature, as `add` does with `.point(position)`, but written straight into the
+    /// layer without per-feature buffers (dense point layers are the hot path).
+    @discardableResult
+    public mutating func addPoint(id: Int64?, position: Position, attributes: [AttributeValue]) -> Bool {
+        let t = toTile(position)
+        guard clipRect.contains(t), let g = TileGeometry.grid(t) else { return false }
+        var scratch = self.scratch
+        self.scratch = []
+        scratch.removeAll(keepingCapacity: true)
+        tags(attributes, into: &scratch)
+        defer { self.scratch = scratch }
+        let zx = UInt64(zigzag32(g.x)), zy = UInt64(zigzag32(g.y))
+        // Feature body: id (1), tags (2, packed), type (3) = POINT, geometry (4, packed: MoveTo(1), x, y).
+        var tagBytes = 0
+        for v in scratch { tagBytes += ProtobufWriter.varintSize(UInt64(v)) }
+        let geometryBytes = 1 + ProtobufWriter.varintSize(zx) + ProtobufWriter.varintSize(zy)
+        var body = 2 + 1 + ProtobufWriter.varintSize(UInt64(geometryBytes)) + geometryBytes
+        if let id, id >= 0 { body += 1 + ProtobufWriter.varintSize(UInt64(id)) }
+        if tagBytes > 0 { body += 1 + ProtobufWriter.varintSize(UInt64(tagBytes)) + tagBytes }
+        features.key(2, .lengthDelimited)
+        features.varint(UInt64(body))
+        if let id, id >= 0 { features.uint(1, UInt64(id)) }
+        if tagBytes > 0 {
+            features.key(2, .lengthDelimited)
+            features.varint(UInt64(tagBytes))
+            for v in scratch { features.varint(UInt64(v)) }
+        }
+        features.uint(3, 1)
+        features.key(4, .lengthDelimited)
+        features.varint(UInt64(geometryBytes))
+        features.varint(9)  // MoveTo, count 1
+        features.varint(zx)
+        features.varint(zy)
+        featureCount += 1
+        return true
     }
 
     // MARK: Geometry

@@ -19,6 +19,12 @@ struct ProtobufWriter {
         bytes.append(UInt8(v))
     }
 
+    /// The bytes `varint(v)` writes.
+    @inline(__always)
+    static func varintSize(_ v: UInt64) -> Int {
+        v == 0 ? 1 : (64 - v.leadingZeroBitCount + 6) / 7
+    }
+
     @inline(__always)
     mutating func key(_ field: Int, _ type: WireType) {
         varint(UInt64(field << 3) | UInt64(type.rawValue))
