@@ -61,6 +61,7 @@ public final class LayerService: Sendable {
             return Array(ids)
         }
         for id in changed { cache.removeAll(layerID: id) }
+        tiles.keepPointIndexes(for: layers)
         logger.info("catalog reloaded", metadata: ["generation": "\(generation)", "changed": "\(changed.sorted())"])
         return true
     }

@@ -36,6 +36,8 @@ struct RenderTiles: AsyncParsableCommand {
             let service = TileService(store: layerStore, transformers: transformers, scope: try SpatialScope(transformers: transformers),
                                       configuration: config.tiles)
             let layers = Dictionary(uniqueKeysWithValues: try layerStore.layers().map { ($0.id, $0) })
+            // As the server does at start: point layers in memory before the first tile.
+            await service.warm(Array(layers.values))
             var jobs: [(Layer, TileMatrixSet, TileID)] = []
             for line in try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n") {
                 let p = line.split(separator: "/").map(String.init)

@@ -22,6 +22,7 @@ import TileRender
 /// | `tile-budget-kb` | `LAYERSERVER_TILE_BUDGET_KB` | `500`: the most a vector tile weighs gzipped below full detail |
 /// | `full-detail-zoom` | `LAYERSERVER_FULL_DETAIL_ZOOM` | `13` (WebMercatorQuad level; the nearest level in other grids) |
 /// | `full-detail-zooms` | `LAYERSERVER_FULL_DETAIL_ZOOMS` | none: per layer, `layer=zoom,layer=zoom` |
+/// | `point-index-mb` | `LAYERSERVER_POINT_INDEX_MB` | a 16th of the machine's memory, at most 2048: point layers held in memory for tiles |
 /// | `public-url` | `LAYERSERVER_PUBLIC_URL` | from the request's Host header |
 /// | `catalog-poll-seconds` | `LAYERSERVER_CATALOG_POLL_SECONDS` | `1` |
 /// | `upload-max-mb` | `LAYERSERVER_UPLOAD_MAX_MB` | `2048` |
@@ -141,7 +142,8 @@ public struct ServerConfiguration: Sendable {
             bootstrapFile: reader.string(forKey: "bootstrap"),
             tiles: TileConfiguration(mvt: mvt, budgetBytes: try int("tile-budget-kb", 500, 16...1_048_576) * 1024,
                                      defaultFullDetailZoom: try int("full-detail-zoom", 13, 0...24),
-                                     fullDetailZooms: try TileConfiguration.parseFullDetailZooms(reader.string(forKey: "full-detail-zooms") ?? "")),
+                                     fullDetailZooms: try TileConfiguration.parseFullDetailZooms(reader.string(forKey: "full-detail-zooms") ?? ""),
+                                     pointIndexBytes: try int("point-index-mb", PointIndexCache.defaultBudget >> 20, 0...1_048_576) << 20),
             tileCacheBytes: try int("tile-cache-mb", TileCache.defaultCapacity >> 20, 0...65536) << 20,
             publicURL: reader.string(forKey: "public-url"),
             catalogPollInterval: .milliseconds(try int("catalog-poll-seconds", 1, 1...3600) * 1000))

@@ -61,8 +61,13 @@ public enum Server {
         let disk = try configuration.tileDiskCacheBytes > 0
             ? DiskTileCache(directory: configuration.store.dataDirectory.appendingPathComponent("tile-cache"), capacity: configuration.tileDiskCacheBytes)
             : nil
-        return try LayerService(store: store, tiles: tiles, cache: TileCache(capacity: configuration.tileCacheBytes, disk: disk),
-                                access: access, clock: clock, logger: logger)
+        let service = try LayerService(store: store, tiles: tiles, cache: TileCache(capacity: configuration.tileCacheBytes, disk: disk),
+                                       access: access, clock: clock, logger: logger)
+        // Point layers into memory for the tile path, behind the first requests (which use SQLite
+        // until their index is ready).
+        let layers = (try? store.layers()) ?? []
+        Task.detached { await tiles.warm(layers) }
+        return service
     }
 }
 

@@ -58,12 +58,15 @@ struct TileQuery: Sendable {
     }
 
     /// Reads the features in the box from the version's R-tree with `fields` (their values are
-    /// `row.statement`'s columns 2...).
+    /// `row.statement`'s columns 2...). Points come in id order, as from ``PointIndex``, so that a
+    /// tile's feature order (which decides label placement in images and in map clients) does not
+    /// depend on where the points were read from.
     func run(_ db: Database, fields: [Field], _ body: (Row) throws -> Void) throws {
         let q = GeoPackageSchema.quote
         let names = VersionTables(table: version.tableName)
         let columns = ["f.fid", "f.geom"] + fields.map { "f." + q($0.name) }
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
+        let order = version.geometryType.family == .point ? " ORDER BY f.fid" : ""
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(q(names.rtree)) r JOIN \(q(names.table)) f ON f.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?" + order
         try SQLiteQuery(db, sql: sql).run([sourceBox.maxX, sourceBox.minX, sourceBox.maxY, sourceBox.minY]) { row in
             try body(Row(fid: row.int64(0), statement: row))
         }

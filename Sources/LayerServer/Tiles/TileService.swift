@@ -17,15 +17,18 @@ public struct TileConfiguration: Sendable, Hashable {
     public var defaultFullDetailZoom: Int
     /// Per-layer full-detail zooms, overriding the default.
     public var fullDetailZooms: [String: Int]
+    /// Memory for point layers held for the tile path (``PointIndex``); 0 turns it off.
+    public var pointIndexBytes: Int
 
     /// Defaults: extent 4096, buffer 64, tolerance 4 units, a 500 KB budget, full detail from
-    /// WebMercatorQuad level 13.
+    /// WebMercatorQuad level 13, point indexes in a 16th of the machine's memory (at most 2 GB).
     public init(mvt: MVTOptions = MVTOptions(), budgetBytes: Int = 500 * 1024, defaultFullDetailZoom: Int = 13,
-                fullDetailZooms: [String: Int] = [:]) {
+                fullDetailZooms: [String: Int] = [:], pointIndexBytes: Int = PointIndexCache.defaultBudget) {
         self.mvt = mvt
         self.budgetBytes = budgetBytes
         self.defaultFullDetailZoom = defaultFullDetailZoom
         self.fullDetailZooms = fullDetailZooms
+        self.pointIndexBytes = pointIndexBytes
     }
 
     /// The WebMercatorQuad level from which tiles of `layer` hold every point.
@@ -80,6 +83,8 @@ public final class TileService: Sendable {
     public let configuration: TileConfiguration
     /// The vector-tile encoder of these settings.
     public let mvt: MVTTileEncoder
+    /// Point layers held in memory for the tile path.
+    let points: PointIndexCache
 
     /// Creates a tile service.
     public init(store: LayerStore, transformers: TransformerPool, scope: SpatialScope, configuration: TileConfiguration = TileConfiguration()) {
@@ -88,6 +93,18 @@ public final class TileService: Sendable {
         self.scope = scope
         self.configuration = configuration
         mvt = MVTTileEncoder(options: configuration.mvt)
+        points = PointIndexCache(budget: configuration.pointIndexBytes, store: store, transformers: transformers)
+    }
+
+    /// Builds the point indexes of `layers`' current versions now (the server calls it in the
+    /// background at start; tools before they measure).
+    public func warm(_ layers: [Layer]) async {
+        for layer in layers { await points.warm(layer.current) }
+    }
+
+    /// Forgets point indexes of versions `layers` no longer hold.
+    func keepPointIndexes(for layers: [Layer]) {
+        points.keep(only: Set(layers.flatMap { $0.versions.map(\.tableName) }))
     }
 
     /// The MVT bytes (not compressed) of `tile` for the current version of `layer`, restricted
@@ -214,7 +231,26 @@ public final class TileService: Sendable {
     /// `points` too, and the read stops (returning false) once there are more than `limit`.
     func read<S: FeatureSink>(_ query: TileQuery, restricted bound: Restriction.Bound, fields: [Field], db: Database,
                               into sink: inout S, keeping points: inout [KeptPoint], limit: Int?) throws -> Bool {
-        try withProjection(query) { project in
+        if let index = self.points.index(query.version), let projected = index.positions(for: query.tms.crs),
+           let columns = index.columns(of: fields) {
+            var attributes: [AttributeValue] = []
+            attributes.reserveCapacity(fields.count)
+            var complete = true
+            index.forEach(in: query.sourceBox) { i in
+                guard complete, bound.contains(index.positions[i]) else { return }
+                let p = projected[i]
+                guard p.isFinite else { return }
+                index.attributes(of: i, columns: columns, into: &attributes)
+                let fid = index.fids[i]
+                guard sink.addPoint(id: bound.id(fid), position: p, attributes: attributes) else { return }
+                if let limit {
+                    points.append(KeptPoint(fid: fid, position: p))
+                    if points.count > limit { complete = false }
+                }
+            }
+            return complete
+        }
+        return try withProjection(query) { project in
             var attributes: [AttributeValue] = []
             attributes.reserveCapacity(fields.count)
             var columns = AttributeColumns(fields, first: 2)
@@ -251,6 +287,14 @@ public final class TileService: Sendable {
     /// buffered tile (no attributes read).
     func positions(_ query: TileQuery, restricted bound: Restriction.Bound, frame: Envelope, db: Database) throws -> [KeptPoint] {
         var out: [KeptPoint] = []
+        if let index = self.points.index(query.version), let projected = index.positions(for: query.tms.crs) {
+            index.forEach(in: query.sourceBox) { i in
+                let p = projected[i]
+                guard bound.contains(index.positions[i]), p.isFinite, frame.contains(p) else { return }
+                out.append(KeptPoint(fid: index.fids[i], position: p))
+            }
+            return out
+        }
         try withProjection(query) { project in
             try query.run(db, fields: []) { row in
                 let projected: Position?

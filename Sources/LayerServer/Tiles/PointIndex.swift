@@ -1,0 +1,199 @@
+import GRDB
+import GeoCore
+import TileRender
+
+/// A point layer version held in memory for the tile path: ids, positions in the layer's CRS and
+/// in every supported tile matrix set's CRS, attributes dictionary-encoded per field, and a grid
+/// over the extent to find the points in a box. Built once per version (versions never change)
+/// from one ordered scan of the feature table; a tile then costs no SQL, no blob decoding and no
+/// PROJ call per point.
+///
+/// It holds the version's data as stored; the caller's restriction (area, hidden attributes,
+/// opaque ids) is applied per tile by ``TileService``, exactly as on the SQLite path.
+final class PointIndex: Sendable {
+    /// The version's table (the index's identity: versions are immutable).
+    let table: String
+    let crs: CRS
+    let fields: [Field]
+    let fids: [Int64]
+    /// Positions in the layer's CRS.
+    let positions: [Position]
+    /// Positions per target CRS (EPSG code); a point that cannot be transformed is NaN.
+    let projected: [Int: [Position]]
+    /// Per field: the code of each point's value, and the distinct values.
+    let codes: [[UInt32]]
+    let dictionaries: [[AttributeValue]]
+    // The grid: `columns` x `rows` cells over `frame`; the points of cell c are
+    // `order[cellStart[c]..<cellStart[c + 1]]`, in id order.
+    let frame: Envelope
+    let columns: Int
+    let rows: Int
+    let cellStart: [Int32]
+    let order: [Int32]
+    /// About how many bytes the index holds.
+    let bytes: Int
+
+    var count: Int { fids.count }
+
+    private init(table: String, crs: CRS, fields: [Field], fids: [Int64], positions: [Position], projected: [Int: [Position]],
+                 codes: [[UInt32]], dictionaries: [[AttributeValue]], frame: Envelope, columns: Int, rows: Int,
+                 cellStart: [Int32], order: [Int32], bytes: Int) {
+        self.table = table
+        self.crs = crs
+        self.fields = fields
+        self.fids = fids
+        self.positions = positions
+        self.projected = projected
+        self.codes = codes
+        self.dictionaries = dictionaries
+        self.frame = frame
+        self.columns = columns
+        self.rows = rows
+        self.cellStart = cellStart
+        self.order = order
+        self.bytes = bytes
+    }
+
+    /// Points per grid cell, on average.
+    static let pointsPerCell = 32
+
+    /// Reads `version` (a point layer version) into an index; nil when a stored feature is not a
+    /// plain 2D point (such versions stay on the SQLite path).
+    static func load(_ version: LayerVersion, db: Database, transformers: TransformerPool) throws -> PointIndex? {
+        let q = GeoPackageSchema.quote
+        let fields = version.fields.filter { $0.type != .blob }
+        let columnsSQL = (["fid", "geom"] + fields.map { q($0.name) }).joined(separator: ", ")
+        var fids: [Int64] = [], positions: [Position] = []
+        fids.reserveCapacity(version.featureCount)
+        positions.reserveCapacity(version.featureCount)
+        var codes = Array(repeating: [UInt32](), count: fields.count)
+        for i in codes.indices { codes[i].reserveCapacity(version.featureCount) }
+        var dictionaries = Array(repeating: [AttributeValue](), count: fields.count)
+        var lookup = Array(repeating: [AttributeValue: UInt32](), count: fields.count)
+        var plain = true
+        var reader = AttributeColumns(fields, first: 2)
+        var row: [AttributeValue] = []
+        try SQLiteQuery(db, sql: "SELECT \(columnsSQL) FROM \(q(version.tableName)) ORDER BY fid").run([]) { r in
+            guard plain else { return }
+            guard let blob = r.blob(1) else { return }
+            guard let p = GeoPackageBinary.point(blob) else {
+                // An empty point has nothing to show; anything else is not for this index.
+                if case .point(nil)? = try? GeoPackageBinary.decode(blob).geometry { return }
+                plain = false
+                return
+            }
+            fids.append(r.int64(0))
+            positions.append(p)
+            reader.read(r, into: &row)
+            for (i, value) in row.enumerated() {
+                if let code = lookup[i][value] {
+                    codes[i].append(code)
+                } else {
+                    let code = UInt32(dictionaries[i].count)
+                    dictionaries[i].append(value)
+                    lookup[i][value] = code
+                    codes[i].append(code)
+                }
+            }
+        }
+        guard plain else { return nil }
+
+        var projected: [Int: [Position]] = [:]
+        for tms in TileMatrixSet.supported where tms.crs != version.crs && projected[tms.crs.epsg] == nil {
+            var out = positions
+            try transformers.withTransformer(from: version.crs, to: tms.crs) { t in
+                // One PROJ call over all points; a point outside the target's domain becomes NaN.
+                do {
+                    try t.transform(&out)
+                } catch {
+                    for i in out.indices where !out[i].isFinite {
+                        out[i] = (try? t.transform(positions[i])) ?? Position(.nan, .nan)
+                    }
+                }
+            }
+            projected[tms.crs.epsg] = out
+        }
+
+        // The grid, square-ish cells over the extent.
+        let n = positions.count
+        let frame = version.extent
+        let cells = max(1, n / pointsPerCell)
+        let aspect = frame.height > 0 && frame.width > 0 ? frame.width / frame.height : 1
+        let columns = max(1, min(4096, Int((Double(cells) * aspect).squareRoot().rounded(.up))))
+        let rows = max(1, min(4096, (cells + columns - 1) / columns))
+        func cell(_ p: Position) -> Int {
+            let c = frame.width > 0 ? Int(((p.x - frame.minX) / frame.width * Double(columns)).rounded(.down)) : 0
+            let r = frame.height > 0 ? Int(((p.y - frame.minY) / frame.height * Double(rows)).rounded(.down)) : 0
+            return min(max(r, 0), rows - 1) * columns + min(max(c, 0), columns - 1)
+        }
+        var cellStart = [Int32](repeating: 0, count: columns * rows + 1)
+        let cellOf = positions.map(cell)
+        for c in cellOf { cellStart[c + 1] += 1 }
+        for c in 0..<(columns * rows) { cellStart[c + 1] += cellStart[c] }
+        var fill = cellStart
+        var order = [Int32](repeating: 0, count: n)
+        for (i, c) in cellOf.enumerated() {
+            order[Int(fill[c])] = Int32(i)
+            fill[c] += 1
+        }
+        let bytes = n * (8 + 16 + 16 * projected.count + 4 * fields.count + 4) + cellStart.count * 4
+            + dictionaries.reduce(0) { $0 + $1.count * 24 }
+        return PointIndex(table: version.tableName, crs: version.crs, fields: fields, fids: fids, positions: positions,
+                          projected: projected, codes: codes, dictionaries: dictionaries, frame: frame, columns: columns,
+                          rows: rows, cellStart: cellStart, order: order, bytes: bytes)
+    }
+
+    /// Calls `body` with the index of every point inside `box` (layer CRS), in id order.
+    func forEach(in box: Envelope, _ body: (Int) throws -> Void) rethrows {
+        guard box.intersects(frame), !fids.isEmpty else { return }
+        func span(_ lo: Double, _ hi: Double, _ origin: Double, _ size: Double, _ n: Int) -> ClosedRange<Int> {
+            guard size > 0 else { return 0...0 }
+            let a = Int(((lo - origin) / size * Double(n)).rounded(.down)), b = Int(((hi - origin) / size * Double(n)).rounded(.down))
+            return min(max(a, 0), n - 1)...min(max(b, 0), n - 1)
+        }
+        let cs = span(box.minX, box.maxX, frame.minX, frame.width, columns)
+        let rs = span(box.minY, box.maxY, frame.minY, frame.height, rows)
+        var found: [Int32] = []
+        for r in rs {
+            for c in cs {
+                let cellIndex = r * columns + c
+                for k in Int(cellStart[cellIndex])..<Int(cellStart[cellIndex + 1]) {
+                    let i = order[k]
+                    if box.contains(positions[Int(i)]) { found.append(i) }
+                }
+            }
+        }
+        // Points are stored in id order: sorting the positions sorts by id.
+        found.sort()
+        for i in found { try body(Int(i)) }
+    }
+
+    /// The positions of every point in the CRS of `tms`.
+    func positions(for crs: CRS) -> [Position]? {
+        crs == self.crs ? positions : projected[crs.epsg]
+    }
+
+    /// The column of each of `fields` (by name; nil for BLOB fields, which tiles never carry),
+    /// or nil when the index lacks one of them.
+    func columns(of fields: [Field]) -> [Int?]? {
+        var out: [Int?] = []
+        for f in fields {
+            if f.type == .blob {
+                out.append(nil)
+                continue
+            }
+            guard let i = self.fields.firstIndex(where: { $0.name == f.name }) else { return nil }
+            out.append(i)
+        }
+        return out
+    }
+
+    /// The values of `columns` for point `i` (null for a BLOB field).
+    @inline(__always)
+    func attributes(of i: Int, columns: [Int?], into out: inout [AttributeValue]) {
+        out.removeAll(keepingCapacity: true)
+        for c in columns {
+            if let c { out.append(dictionaries[c][Int(codes[c][i])]) } else { out.append(.null) }
+        }
+    }
+}
