@@ -96,4 +96,38 @@ struct DiskTierTests {
         let seeded = page.records.filter { (r: AuditRecord) -> Bool in r.event.action == "seed" && r.event.resource == "layer:water_facilities" }
         #expect(seeded.count == 1)
     }
+
+    @Test("seeding images: the layer's PNG tiles for one class land on disk and the map route serves exactly those bytes")
+    func seedImages() async throws {
+        let world = try await UploadWorld.make(points: 400)
+        defer { world.remove() }
+        var config = ServerConfiguration(host: "127.0.0.1", port: 0, store: StoreConfiguration(dataDirectory: world.directory))
+        config.tileDiskCacheBytes = 16 << 20
+        config.stylesDirectory = MapWorld.styles
+        let offline = try Server.makeService(configuration: config, transformers: TransformerPool(), logger: Logger(label: "seed"))
+        let seeder = try TileSeeder(service: offline)
+        let (styles, _) = try StyleCatalog.load(directory: MapWorld.styles)
+        let maps = MapService(layers: offline, pictures: nil, styles: styles)
+        let plan = try seeder.plan(layer: "water_facilities", user: "standby-viewer", tms: .webMercatorQuad, zooms: 10...10)
+        let (written, _) = try await seeder.runImages(plan, maps: maps, pixelRatio: 2)
+        #expect(written > 0)
+        let files = try #require(offline.cache.disk?.usage.files)
+        #expect(files == plan.tiles.count)
+        let entry = try styles.layerStyle(plan.layer)
+        let stored = plan.tiles.compactMap { t -> (TileID, [UInt8])? in
+            let key = TileCacheKey(accessClass: plan.grant.accessClass, layerID: "water_facilities", version: 1,
+                                   format: maps.encoder(entry, tms: .webMercatorQuad, tile: t, pixelRatio: 2).cacheKey, tileMatrixSet: "WebMercatorQuad", tile: t)
+            guard let bytes = offline.cache.disk?.read(key), !bytes.isEmpty else { return nil }
+            return (t, bytes)
+        }
+        let (tile, seeded) = try #require(stored.first)
+        #expect(Array(seeded.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "a PNG")
+        try await world.withServer(configure: { $0.tileDiskCacheBytes = 16 << 20; $0.stylesDirectory = MapWorld.styles }) { client in
+            let r = try await client.execute("/collections/water_facilities/map/tiles/WebMercatorQuad/\(tile.z)/\(tile.row)/\(tile.col)@2x", as: "standby-viewer")
+            #expect(r.status == .ok)
+            #expect(Array(r.body.readableBytesView) == seeded, "served from the seeded file")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(client.service.cache.disk?.usage.files == files, "nothing rendered again")
+        }
+    }
 }

@@ -38,7 +38,7 @@ public struct MapService: Sendable {
     }
 
     /// The encoder of `entry` for one tile.
-    func encoder(_ entry: StyleCatalog.Entry, tms: TileMatrixSet, tile: TileID, pixelRatio: Double) -> RasterTileEncoder {
+    public func encoder(_ entry: StyleCatalog.Entry, tms: TileMatrixSet, tile: TileID, pixelRatio: Double) -> RasterTileEncoder {
         RasterTileEncoder(renderer: entry.renderer, styleKey: entry.id + ":" + entry.digest, zoom: styleZoom(tms, tile),
                           pixelRatio: pixelRatio, layerSources: entry.layerSources)
     }

@@ -181,7 +181,11 @@ public final class StyleCatalog: Sendable {
         } else {
             document = Self.plainStyle(layer.id, family: family)
         }
-        let data = try JSONEncoder().encode(document)
+        // Sorted keys: the digest (in every cache key and ETag of the layer's images) must be the
+        // same in every process, or a restart would miss the disk tier and seeded images.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(document)
         let style = try Style.load(data)
         let made = Self.entry(id: "layer:" + layer.id, style: style, bytes: data, sprites: sprites, sheets: sheets)
         layerStyles.withLock { s in

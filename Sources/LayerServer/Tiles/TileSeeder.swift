@@ -6,7 +6,9 @@ import TileRender
 /// Renders an area of a layer into the tile cache's disk tier for one user's access class ahead
 /// of an incident (`layerserver seed`), so the first map of a region on duty is served from disk.
 /// The tiles are exactly those the server would make for any caller of that class: the same
-/// read decision, restriction, encoder settings and cache key. Vector tiles (MVT).
+/// read decision, restriction, encoder settings and cache key: vector tiles (MVT) as
+/// `/collections/{id}/tiles` serves them, or images (PNG, 1x or 2x) of the layer in its default
+/// style as `/collections/{id}/map/tiles` serves them.
 public struct TileSeeder: Sendable {
     let service: LayerService
     let disk: DiskTileCache
@@ -61,14 +63,30 @@ public struct TileSeeder: Sendable {
         return Plan(layer: layer, grant: grant, tms: tms, tiles: tiles)
     }
 
-    /// Renders the plan's tiles into the disk tier; `progress(done, total, bytes)` after each.
-    /// The seeding is audited as one change by the local operator.
+    /// Renders the plan's vector tiles into the disk tier; `progress(done, total, bytes)` after
+    /// each. The seeding is audited as one change by the local operator.
     /// - Returns: Tiles written (those with content) and their bytes.
     public func run(_ plan: Plan, progress: @Sendable (Int, Int, Int) -> Void = { _, _, _ in }) async throws -> (tiles: Int, bytes: Int) {
         let encoder = service.tiles.mvt
+        return try await run(plan, format: "MVT", progress: progress) { _ in encoder }
+    }
+
+    /// Renders the plan's images (the layer in its default style, as `maps` draws it at
+    /// `pixelRatio`) into the disk tier.
+    public func runImages(_ plan: Plan, maps: MapService, pixelRatio: Double,
+                          progress: @Sendable (Int, Int, Int) -> Void = { _, _, _ in }) async throws -> (tiles: Int, bytes: Int) {
+        let entry = try maps.styles.layerStyle(plan.layer)
+        return try await run(plan, format: "PNG @\(Int(pixelRatio))x", progress: progress) { tile in
+            maps.encoder(entry, tms: plan.tms, tile: tile, pixelRatio: pixelRatio)
+        }
+    }
+
+    private func run<E: TileEncoder>(_ plan: Plan, format: String, progress: @Sendable (Int, Int, Int) -> Void,
+                                     encoder: (TileID) -> E) async throws -> (tiles: Int, bytes: Int) {
         let restriction = Restriction(plan.grant, layer: plan.layer, secret: service.access.keyBytes)
         var written = 0, bytes = 0
         for (i, tile) in plan.tiles.enumerated() {
+            let encoder = encoder(tile)
             let body = try await service.tiles.render([(plan.layer, restriction)], tms: plan.tms, tile: tile, encoder: encoder)
             let key = TileCacheKey(accessClass: plan.grant.accessClass, layerID: plan.layer.id, version: plan.layer.currentVersion,
                                    format: encoder.cacheKey, tileMatrixSet: plan.tms.id, tile: tile)
@@ -80,7 +98,7 @@ public struct TileSeeder: Sendable {
         let now = service.clock()
         service.access.recorder.record(.change, subject: "local-operator", organisation: "", action: "seed", resource: "layer:\(plan.layer.id)",
                                        decision: "allow", rules: [], policyHash: plan.grant.decision.policyHash, item: nil,
-                                       detail: "seeded \(plan.tiles.count) \(plan.tms.id) tiles (\(written) with features) of version \(plan.layer.currentVersion) for the access class \(plan.grant.accessClass)",
+                                       detail: "seeded \(plan.tiles.count) \(format) \(plan.tms.id) tiles (\(written) with features) of version \(plan.layer.currentVersion) for the access class \(plan.grant.accessClass)",
                                        at: now)
         try await service.access.recorder.flush(now: now)
         return (written, bytes)
