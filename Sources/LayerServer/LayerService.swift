@@ -146,6 +146,8 @@ public final class LayerService: Sendable {
     }
 
     private let etagPrefixes = Mutex<[String: String]>([:])
+    /// Tiles being rendered, by key (single flight).
+    private let renders = Mutex<[TileCacheKey: Task<[UInt8], Error>]>([:])
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
@@ -179,17 +181,24 @@ public final class LayerService: Sendable {
 
     private func cachedTile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, encoder: some TileEncoder, gzip: Bool) async throws -> TileResult {
         guard grant.decision.allowed else { throw StoreError(.notFound, "no layer \"\(layer.id)\"") }
-        let key = TileCacheKey(accessClass: grant.accessClass, layerID: layer.id, version: layer.currentVersion,
-                               format: encoder.cacheKey, tileMatrixSet: tms.id, tile: tile)
+        let key = tileKey(layer: layer, grant: grant, tms: tms, tile: tile, encoder: encoder)
+        let restriction = Restriction(grant, layer: layer, secret: access.keyBytes)
+        let tiles = self.tiles
         return try await cached(key, gzip: gzip) {
-            let restriction = Restriction(grant, layer: layer, secret: access.keyBytes)
-            return try await tiles.render([(layer, restriction)], tms: tms, tile: tile, encoder: encoder)
+            try await tiles.render([(layer, restriction)], tms: tms, tile: tile, encoder: encoder)
         }
+    }
+
+    /// The cache key of a layer's tile for a grant's access class: the version, the encoder and
+    /// the tile settings that change what a tile holds (budget, full-detail zoom).
+    public func tileKey(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, encoder: some TileEncoder) -> TileCacheKey {
+        TileCacheKey(accessClass: grant.accessClass, layerID: layer.id, version: layer.currentVersion,
+                     format: encoder.cacheKey + "|" + tiles.configuration.contentKey(layer: layer.id), tileMatrixSet: tms.id, tile: tile)
     }
 
     /// The cached entry of `key`, or `render`'s bytes stored under it; gzipped on demand
     /// (and the gzip form kept beside the plain one).
-    func cached(_ key: TileCacheKey, gzip: Bool, render: () async throws -> [UInt8]) async throws -> TileResult {
+    func cached(_ key: TileCacheKey, gzip: Bool, render: @escaping @Sendable () async throws -> [UInt8]) async throws -> TileResult {
         var entry: CachedTile
         if let hit = cache.get(key) {
             entry = hit
@@ -197,12 +206,28 @@ public final class LayerService: Sendable {
             entry = CachedTile(body: ByteBuffer(bytes: stored), gzipped: nil)
             cache.put(key, entry)
         } else {
-            let bytes = try await render()
+            // One render per key at a time: concurrent misses of the same tile wait for it.
+            let (flight, leads) = renders.withLock { inFlight -> (Task<[UInt8], Error>, Bool) in
+                if let running = inFlight[key] { return (running, false) }
+                let task = Task { try await render() }
+                inFlight[key] = task
+                return (task, true)
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try await flight.value
+            } catch {
+                if leads { _ = renders.withLock { $0.removeValue(forKey: key) } }
+                throw error
+            }
             entry = CachedTile(body: ByteBuffer(bytes: bytes), gzipped: nil)
-            cache.put(key, entry)
-            if let disk = cache.disk, disk.accepts(key) {
-                // Written behind the answer; a failed write only costs a later render.
-                Task.detached { _ = try? await BlockingWork.run { disk.write(key, bytes) } }
+            if leads {
+                cache.put(key, entry)
+                _ = renders.withLock { $0.removeValue(forKey: key) }
+                if let disk = cache.disk, disk.accepts(key) {
+                    // Written behind the answer; a failed write only costs a later render.
+                    Task.detached { _ = try? await BlockingWork.run { disk.write(key, bytes) } }
+                }
             }
         }
         guard gzip, entry.body.readableBytes > 0 else {

@@ -73,8 +73,7 @@ struct DiskTierTests {
         #expect(files == plan.tiles.count)
         let withFeatures = try #require(plan.tiles.first { t in
             offline.cache.disk.map { d in
-                (d.read(TileCacheKey(accessClass: plan.grant.accessClass, layerID: "water_facilities", version: 1,
-                                     format: MVTTileEncoder().cacheKey, tileMatrixSet: "WebMercatorQuad", tile: t)) ?? []).count > 0
+                (d.read(offline.tileKey(layer: plan.layer, grant: plan.grant, tms: .webMercatorQuad, tile: t, encoder: offline.tiles.mvt)) ?? []).count > 0
             } ?? false
         })
         try await world.withServer(configure: { $0.tileDiskCacheBytes = 16 << 20 }) { client in
@@ -115,8 +114,8 @@ struct DiskTierTests {
         #expect(files == plan.tiles.count)
         let entry = try styles.layerStyle(plan.layer)
         let stored = plan.tiles.compactMap { t -> (TileID, [UInt8])? in
-            let key = TileCacheKey(accessClass: plan.grant.accessClass, layerID: "water_facilities", version: 1,
-                                   format: maps.encoder(entry, tms: .webMercatorQuad, tile: t, pixelRatio: 2).cacheKey, tileMatrixSet: "WebMercatorQuad", tile: t)
+            let key = offline.tileKey(layer: plan.layer, grant: plan.grant, tms: .webMercatorQuad, tile: t,
+                                      encoder: maps.encoder(entry, tms: .webMercatorQuad, tile: t, pixelRatio: 2))
             guard let bytes = offline.cache.disk?.read(key), !bytes.isEmpty else { return nil }
             return (t, bytes)
         }

@@ -250,6 +250,45 @@ struct AccessServiceTests {
         #expect(clusteredEdgeTiles >= 3, "clustered tiles on the area's edge: \(clusteredEdgeTiles)")
     }
 
+    @Test("concurrent misses of one tile render it once; the tile settings are part of the key")
+    func singleFlight() async throws {
+        let t = try TempStore()
+        let service = try Self.service(t, clock: Clock(Self.now))
+        let key = TileCacheKey(accessClass: "c", layerID: "a", version: 1, format: "mvt", tileMatrixSet: "WebMercatorQuad", tile: TileID(z: 3, row: 1, col: 1))
+        final class Counter: Sendable { let count = Mutex(0) }
+        let counter = Counter()
+        let bodies = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await service.cached(key, gzip: false) {
+                        counter.count.withLock { $0 += 1 }
+                        try await Task.sleep(for: .milliseconds(200))
+                        return [1, 2, 3]
+                    }.body.readableBytes
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(bodies == Array(repeating: 3, count: 8))
+        #expect(counter.count.withLock { $0 } == 1)
+        // A failed render is not remembered: the next miss renders again.
+        let other = TileCacheKey(accessClass: "c", layerID: "a", version: 1, format: "mvt", tileMatrixSet: "WebMercatorQuad", tile: TileID(z: 3, row: 2, col: 2))
+        await #expect(throws: StoreError.self) { try await service.cached(other, gzip: false) { throw StoreError(.database, "boom") } }
+        #expect(try await service.cached(other, gzip: false) { [9] }.body.readableBytes == 1)
+        // Tiles made under another budget or full-detail zoom have other keys.
+        try await t.importFile(TestData.fixture("bag_addresses.gpkg"), layer: "bag")
+        let bag = try #require(try t.store.layer("bag"))
+        let grant = service.access.readGrant(.anonymous, layer: "bag", at: Self.now)
+        let a = TileService(store: t.store, transformers: t.transformers, scope: service.tiles.scope, configuration: TileConfiguration(budgetBytes: 1000))
+        let b = TileService(store: t.store, transformers: t.transformers, scope: service.tiles.scope, configuration: TileConfiguration(defaultFullDetailZoom: 12))
+        let access = service.access
+        let keys = try [a, b, service.tiles].map { tiles in
+            try LayerService(store: t.store, tiles: tiles, cache: TileCache(capacity: 1 << 20), access: access)
+                .tileKey(layer: bag, grant: grant, tms: .webMercatorQuad, tile: TileID(z: 3, row: 1, col: 1), encoder: tiles.mvt)
+        }
+        #expect(Set(keys).count == 3)
+    }
+
     @Test("a conditional audit lapses at its re-audit date and the layer disappears, with no one acting")
     func conditionalAuditLapse() async throws {
         let t = try TempStore()

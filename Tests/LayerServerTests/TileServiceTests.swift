@@ -114,6 +114,29 @@ struct TileServiceTests {
         #expect(complete >= 4 && clustered >= 4, "complete tiles \(complete), clustered tiles \(clustered)")
     }
 
+    @Test("a multipoint layer is never clustered: an over-budget tile below full detail still holds every feature")
+    func multipointsAreNotClustered() async throws {
+        let t = try TempStore()
+        let file = t.directory.appendingPathComponent("multi.gpkg")
+        var rng = SystemRandomNumberGenerator()
+        try VectorWriter.create(at: file.path, driver: "GPKG", layerName: "multi", crs: .rdNew, geometryType: .multiPoint,
+                                fields: [Field(name: "n", type: .integer)]) { w in
+            for i in 0..<3000 {
+                let ps = (0..<2).map { _ in Position(136_000 + Double.random(in: 0..<2000, using: &rng), 456_000 + Double.random(in: 0..<2000, using: &rng)) }
+                try w.write(Feature(id: Int64(i + 1), geometry: .multiPoint(ps), attributes: [.int(Int64(i))]))
+            }
+        }
+        try await t.importFile(file, layer: "multi")
+        let layer = try #require(try t.store.layer("multi"))
+        #expect(layer.current.geometryType == .multiPoint)
+        let service = try t.tileService(configuration: TileConfiguration(budgetBytes: 2048))
+        let c = try Transformer(from: .rdNew, to: .webMercator).transform(Position(137_000, 457_000))
+        let tile = try #require(TileMatrixSet.webMercatorQuad.tile(containing: c, z: 10))
+        let bytes = try await service.render(layer: layer, tms: .webMercatorQuad, tile: tile)
+        #expect(try Self.decodeCount(bytes) == 3000)
+        #expect(bytes.count > 2048, "over the budget, and not clustered")
+    }
+
     @Test("clusters count every point, respect their target, do not depend on read order, and leave lone points alone")
     func clusterGrid() {
         // 10,000 points 0.05 units apart in one corner (the finest cell is 0.024 units), three lone points elsewhere.

@@ -67,8 +67,9 @@ public struct GridTransform: Sendable {
                                     nodes: [Position]) -> Position {
         let fx = (p.x - box.minX) / cellWidth
         let fy = (p.y - box.minY) / cellHeight
-        let i = fx.isFinite ? min(max(Int(fx.rounded(.down)), 0), cells - 1) : 0
-        let j = fy.isFinite ? min(max(Int(fy.rounded(.down)), 0), cells - 1) : 0
+        // Clamped as doubles first: a far or infinite position must not trap in the conversion.
+        let i = fx.isFinite ? Int(min(max(fx.rounded(.down), 0), Double(cells - 1))) : 0
+        let j = fy.isFinite ? Int(min(max(fy.rounded(.down), 0), Double(cells - 1))) : 0
         let u = fx - Double(i), v = fy - Double(j)
         let row = cells + 1
         let a = nodes[j * row + i], b = nodes[j * row + i + 1]

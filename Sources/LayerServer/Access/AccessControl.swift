@@ -86,6 +86,9 @@ public final class AccessControl: Sendable {
         var layer: String
     }
 
+    /// Signed-URL values that verified, with their fields (see ``authenticate(signed:layer:at:)``).
+    private let verifiedSignatures = Mutex<[String: (tokenID: String, expires: Int64, accessClass: String)]>([:])
+
     struct State {
         var version: PolicyVersion
         var generation: Int
@@ -207,9 +210,25 @@ public final class AccessControl: Sendable {
     /// Checks a signed tile-URL parameter for `layer`: its MAC, its expiry, the token it was
     /// made from, and that the caller's access class for the layer is still the one signed.
     public func authenticate(signed value: String, layer: String, at time: Date) -> Result<Principal, AuthenticationFailure> {
-        guard let (tokenID, expires, accessClass) = Credentials.verify(value, layer: layer, key: key) else {
-            return .failure(AuthenticationFailure(claimed: "unknown", reason: "signed URL is malformed or its signature does not match"))
+        // A value whose MAC was checked before gives the same fields again: the check is a pure
+        // function of the value, the layer and the server's key. Only values that verified are
+        // remembered (no stranger can make one), and expiry, revocation and access class are
+        // still checked below on every request.
+        let memoKey = layer + "\u{0}" + value
+        let verified: (tokenID: String, expires: Int64, accessClass: String)
+        if let hit = verifiedSignatures.withLock({ $0[memoKey] }) {
+            verified = hit
+        } else {
+            guard let fresh = Credentials.verify(value, layer: layer, key: key) else {
+                return .failure(AuthenticationFailure(claimed: "unknown", reason: "signed URL is malformed or its signature does not match"))
+            }
+            verified = fresh
+            verifiedSignatures.withLock { m in
+                if m.count >= 10_000 { m.removeAll() }
+                m[memoKey] = fresh
+            }
         }
+        let (tokenID, expires, accessClass) = verified
         guard Double(expires) > time.timeIntervalSince1970 else {
             return .failure(AuthenticationFailure(claimed: tokenID, reason: "signed URL expired"))
         }

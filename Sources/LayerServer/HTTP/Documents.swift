@@ -193,7 +193,7 @@ struct Documents {
                            minTileMatrix: String(zooms?.lowerBound ?? tms.zoomRange.lowerBound),
                            maxTileMatrix: String(zooms?.upperBound ?? tms.zoomRange.upperBound),
                            completeFromTileMatrix: tiles.completeFromZoom(layer, tms).map(String.init),
-                           propertiesSchema: .init(properties: Dictionary(v.fields.filter { $0.type != .blob }.map {
+                           propertiesSchema: .init(properties: Dictionary(v.fields.filter { $0.type != .blob && $0.name.lowercased() != TileService.pointCountField }.map {
                                ($0.name, ["type": Self.jsonType($0.type)])
                            } + (tiles.mayCluster(layer, tms) ? [(TileService.pointCountField, ["type": "integer"])] : []),
                            uniquingKeysWith: { _, b in b })))],
@@ -253,7 +253,7 @@ struct Documents {
         let e = v.extentWGS84
         let zooms = ZoomEquivalence.zoomRange(of: tms, minZoom: layer.minZoom, maxZoom: layer.maxZoom, latitude: e.center.y)
             ?? tms.zoomRange
-        let fields = Dictionary(v.fields.filter { $0.type != .blob }.map { ($0.name, Self.tileJSONType($0.type)) }
+        let fields = Dictionary(v.fields.filter { $0.type != .blob && $0.name.lowercased() != TileService.pointCountField }.map { ($0.name, Self.tileJSONType($0.type)) }
                                 + (tiles.mayCluster(layer, tms) ? [(TileService.pointCountField, "Number")] : []),
                                 uniquingKeysWith: { _, b in b })
         let isWebMercator = tms.id == TileMatrixSet.webMercatorQuad.id

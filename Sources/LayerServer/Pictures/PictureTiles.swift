@@ -47,9 +47,10 @@ extension PictureService {
         let etag = LayerService.etag("p" + digest, tms: tms, tile: tile)
         let key = TileCacheKey(accessClass: digest, layerID: "picture:" + regions.joined(separator: ","), version: 0, format: encoder.cacheKey,
                                tileMatrixSet: tms.id, tile: tile)
+        let transformers = layers.tiles.transformers
         let body = try await layers.cached(key, gzip: false) {
             guard let bounds = tms.bounds(of: tile) else { return [] }
-            return try layers.tiles.transformers.withTransformer(from: .wgs84, to: tms.crs) { t -> [UInt8] in
+            return try transformers.withTransformer(from: .wgs84, to: tms.crs) { t -> [UInt8] in
                 var sink = encoder.sink(layer: Self.tileLayer, fieldNames: Self.tileFields, tileBounds: bounds)
                 Self.project(features, with: t, into: &sink)
                 return try encoder.encode([sink], tileBounds: bounds)

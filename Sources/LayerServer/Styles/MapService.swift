@@ -84,7 +84,7 @@ public struct MapService: Sendable {
             layers.access.audit(read: grant, item: item, at: now)
             guard grant.decision.allowed else { continue }
             visible.append((layer, Restriction(grant, layer: layer, secret: layers.access.keyBytes)))
-            h.update(data: Data("|\(id):\(layer.currentVersion):\(layer.current.checksum):\(grant.accessClass)".utf8))
+            h.update(data: Data("|\(id):\(layer.currentVersion):\(layer.current.checksum):\(grant.accessClass):\(layers.tiles.configuration.contentKey(layer: id))".utf8))
         }
         var picture: [(Geometry, [AttributeValue])] = []
         if let pictures, !entry.pictureSources.isEmpty {
@@ -105,10 +105,11 @@ public struct MapService: Sendable {
         if ifNoneMatch(etag) { return (nil, etag) }
         let key = TileCacheKey(accessClass: view.accessClass, layerID: "style:" + entry.id, version: 0, format: plain.cacheKey,
                                tileMatrixSet: tms.id, tile: tile)
+        let tiles = layers.tiles
         let result = try await layers.cached(key, gzip: false) {
             var encoder = plain
             if !view.picture.isEmpty, let bounds = tms.bounds(of: tile) {
-                let features = try layers.tiles.transformers.withTransformer(from: .wgs84, to: tms.crs) { t in
+                let features = try tiles.transformers.withTransformer(from: .wgs84, to: tms.crs) { t in
                     var sink = encoder.sink(layer: PictureService.tileLayer, fieldNames: PictureService.tileFields, tileBounds: bounds)
                     PictureService.project(view.picture, with: t, into: &sink)
                     return sink.features
@@ -117,7 +118,7 @@ public struct MapService: Sendable {
                     encoder.extra[RasterTileEncoder.SourceLayer(source: source, sourceLayer: PictureService.tileLayer)] = features
                 }
             }
-            return try await layers.tiles.render(view.layers, tms: tms, tile: tile, encoder: encoder)
+            return try await tiles.render(view.layers, tms: tms, tile: tile, encoder: encoder)
         }
         return (result.body, etag)
     }

@@ -69,7 +69,7 @@ final class PointIndex: Sendable {
         var codes = Array(repeating: [UInt32](), count: fields.count)
         for i in codes.indices { codes[i].reserveCapacity(version.featureCount) }
         var dictionaries = Array(repeating: [AttributeValue](), count: fields.count)
-        var lookup = Array(repeating: [AttributeValue: UInt32](), count: fields.count)
+        var lookup = Array(repeating: [ExactValue: UInt32](), count: fields.count)
         var plain = true
         var reader = AttributeColumns(fields, first: 2)
         var row: [AttributeValue] = []
@@ -86,12 +86,13 @@ final class PointIndex: Sendable {
             positions.append(p)
             reader.read(r, into: &row)
             for (i, value) in row.enumerated() {
-                if let code = lookup[i][value] {
+                let key = ExactValue(value)
+                if let code = lookup[i][key] {
                     codes[i].append(code)
                 } else {
                     let code = UInt32(dictionaries[i].count)
                     dictionaries[i].append(value)
-                    lookup[i][value] = code
+                    lookup[i][key] = code
                     codes[i].append(code)
                 }
             }
@@ -122,9 +123,8 @@ final class PointIndex: Sendable {
         let columns = max(1, min(4096, Int((Double(cells) * aspect).squareRoot().rounded(.up))))
         let rows = max(1, min(4096, (cells + columns - 1) / columns))
         func cell(_ p: Position) -> Int {
-            let c = frame.width > 0 ? Int(((p.x - frame.minX) / frame.width * Double(columns)).rounded(.down)) : 0
-            let r = frame.height > 0 ? Int(((p.y - frame.minY) / frame.height * Double(rows)).rounded(.down)) : 0
-            return min(max(r, 0), rows - 1) * columns + min(max(c, 0), columns - 1)
+            let c = Self.slot(p.x, frame.minX, frame.width, columns), r = Self.slot(p.y, frame.minY, frame.height, rows)
+            return r * columns + c
         }
         var cellStart = [Int32](repeating: 0, count: columns * rows + 1)
         let cellOf = positions.map(cell)
@@ -136,8 +136,14 @@ final class PointIndex: Sendable {
             order[Int(fill[c])] = Int32(i)
             fill[c] += 1
         }
+        let strings = dictionaries.reduce(0) { total, values in
+            values.reduce(total) { t, v in
+                if case .string(let text) = v, text.utf8.count > 15 { return t + text.utf8.count + 32 }
+                return t
+            }
+        }
         let bytes = n * (8 + 16 + 16 * projected.count + 4 * fields.count + 4) + cellStart.count * 4
-            + dictionaries.reduce(0) { $0 + $1.count * 24 }
+            + dictionaries.reduce(0) { $0 + $1.count * 24 } + strings
         return PointIndex(table: version.tableName, crs: version.crs, fields: fields, fids: fids, positions: positions,
                           projected: projected, codes: codes, dictionaries: dictionaries, frame: frame, columns: columns,
                           rows: rows, cellStart: cellStart, order: order, bytes: bytes)
@@ -146,13 +152,8 @@ final class PointIndex: Sendable {
     /// Calls `body` with the index of every point inside `box` (layer CRS), in id order.
     func forEach(in box: Envelope, _ body: (Int) throws -> Void) rethrows {
         guard box.intersects(frame), !fids.isEmpty else { return }
-        func span(_ lo: Double, _ hi: Double, _ origin: Double, _ size: Double, _ n: Int) -> ClosedRange<Int> {
-            guard size > 0 else { return 0...0 }
-            let a = Int(((lo - origin) / size * Double(n)).rounded(.down)), b = Int(((hi - origin) / size * Double(n)).rounded(.down))
-            return min(max(a, 0), n - 1)...min(max(b, 0), n - 1)
-        }
-        let cs = span(box.minX, box.maxX, frame.minX, frame.width, columns)
-        let rs = span(box.minY, box.maxY, frame.minY, frame.height, rows)
+        let cs = Self.slot(box.minX, frame.minX, frame.width, columns)...Self.slot(box.maxX, frame.minX, frame.width, columns)
+        let rs = Self.slot(box.minY, frame.minY, frame.height, rows)...Self.slot(box.maxY, frame.minY, frame.height, rows)
         var found: [Int32] = []
         for r in rs {
             for c in cs {
@@ -166,6 +167,16 @@ final class PointIndex: Sendable {
         // Points are stored in id order: sorting the positions sorts by id.
         found.sort()
         for i in found { try body(Int(i)) }
+    }
+
+    /// The grid slot (0..<n) of `v` along an axis starting at `origin` of length `size`; values
+    /// outside, infinite or NaN land in the nearest slot (clamped before any conversion to Int).
+    @inline(__always)
+    static func slot(_ v: Double, _ origin: Double, _ size: Double, _ n: Int) -> Int {
+        guard size > 0 else { return 0 }
+        let f = ((v - origin) / size * Double(n)).rounded(.down)
+        guard f.isFinite else { return f == .infinity ? n - 1 : 0 }
+        return Int(min(max(f, 0), Double(n - 1)))
     }
 
     /// The positions of every point in the CRS of `tms`.
@@ -194,6 +205,26 @@ final class PointIndex: Sendable {
         out.removeAll(keepingCapacity: true)
         for c in columns {
             if let c { out.append(dictionaries[c][Int(codes[c][i])]) } else { out.append(.null) }
+        }
+    }
+}
+
+/// An attribute value compared by its exact representation (bytes of a string, bits of a
+/// double), unlike `AttributeValue`'s equality, which takes canonically equivalent strings and
+/// 0.0 and -0.0 as equal: the index gives back exactly what is stored.
+private struct ExactValue: Hashable {
+    let tag: UInt8
+    let bits: UInt64
+    let bytes: [UInt8]
+
+    init(_ value: AttributeValue) {
+        switch value {
+        case .null: (tag, bits, bytes) = (0, 0, [])
+        case .bool(let b): (tag, bits, bytes) = (1, b ? 1 : 0, [])
+        case .int(let n): (tag, bits, bytes) = (2, UInt64(bitPattern: n), [])
+        case .double(let d): (tag, bits, bytes) = (3, d.bitPattern, [])
+        case .string(let s): (tag, bits, bytes) = (4, 0, Array(s.utf8))
+        case .blob(let b): (tag, bits, bytes) = (5, 0, b)
         }
     }
 }

@@ -36,7 +36,7 @@ struct TileQuery: Sendable {
             return nil
         }
         guard sourceBox.intersects(version.extent) else { return nil }
-        let budgeted = version.geometryType.family == .point && zoom < configuration.fullDetailZoom(of: layer.id)
+        let budgeted = TileConfiguration.clusters(version) && zoom < configuration.fullDetailZoom(of: layer.id)
         return TileQuery(layerID: layer.id, version: version, tms: tms, tileBounds: bounds, sourceBox: sourceBox, budgeted: budgeted)
     }
 

@@ -88,8 +88,7 @@ public struct TileSeeder: Sendable {
         for (i, tile) in plan.tiles.enumerated() {
             let encoder = encoder(tile)
             let body = try await service.tiles.render([(plan.layer, restriction)], tms: plan.tms, tile: tile, encoder: encoder)
-            let key = TileCacheKey(accessClass: plan.grant.accessClass, layerID: plan.layer.id, version: plan.layer.currentVersion,
-                                   format: encoder.cacheKey, tileMatrixSet: plan.tms.id, tile: tile)
+            let key = service.tileKey(layer: plan.layer, grant: plan.grant, tms: plan.tms, tile: tile, encoder: encoder)
             try await BlockingWork.run { [disk] in disk.write(key, body) }
             if !body.isEmpty { written += 1 }
             bytes += body.count

@@ -36,26 +36,34 @@ public struct TileConfiguration: Sendable, Hashable {
         fullDetailZooms[layer] ?? defaultFullDetailZoom
     }
 
+    /// Whether tiles of `version` may be clustered: layers of single points. Multipoints, lines
+    /// and polygons are never dropped or merged (their tiles may exceed the budget).
+    static func clusters(_ version: LayerVersion) -> Bool {
+        version.geometryType == .point
+    }
+
+    /// What of these settings changes the tiles of `layer`, in its cache keys and ETags: tiles
+    /// made under another budget or full-detail zoom are never served for these.
+    func contentKey(layer: String) -> String {
+        "budget \(budgetBytes) full \(fullDetailZoom(of: layer))"
+    }
+
     /// The first level of `tms` whose tiles of `layer` hold every feature: every level for lines
     /// and polygons, the full-detail zoom's equivalent for points; nil when no level does.
     public func completeFromZoom(_ layer: Layer, _ tms: TileMatrixSet) -> Int? {
         let latitude = layer.current.extentWGS84.center.y
-        let from = layer.current.geometryType.family == .point ? max(layer.minZoom, fullDetailZoom(of: layer.id)) : layer.minZoom
+        let from = Self.clusters(layer.current) ? max(layer.minZoom, fullDetailZoom(of: layer.id)) : layer.minZoom
         return ZoomEquivalence.zoomRange(of: tms, minZoom: from, maxZoom: layer.maxZoom, latitude: latitude)?.lowerBound
     }
 
     /// Whether some tiles of `layer` in `tms` may hold clustered points (with `point_count`).
     public func mayCluster(_ layer: Layer, _ tms: TileMatrixSet) -> Bool {
-        guard layer.current.geometryType.family == .point else { return false }
+        guard Self.clusters(layer.current) else { return false }
         let zooms = ZoomEquivalence.zoomRange(of: tms, minZoom: layer.minZoom, maxZoom: layer.maxZoom, latitude: layer.current.extentWGS84.center.y)
         guard let zooms else { return false }
         return (completeFromZoom(layer, tms) ?? Int.max) > zooms.lowerBound
     }
 
-    /// What of these settings changes the tiles of `layer` (for ETags).
-    func contentKey(layer: String) -> String {
-        "budget \(budgetBytes) full \(fullDetailZoom(of: layer))"
-    }
 
     /// Parses `layer=zoom,layer=zoom` (the `full-detail-zooms` setting).
     public static func parseFullDetailZooms(_ text: String) throws(StoreError) -> [String: Int] {
@@ -134,7 +142,11 @@ public final class TileService: Sendable {
                 guard let query = try TileQuery.plan(layer: layer, tms: tms, tile: tile, bufferFraction: encoder.bufferFraction,
                                                      configuration: self.configuration, transformers: self.transformers),
                       let bound = try restriction.bind(to: query.sourceBox, crs: query.version.crs, scope: self.scope) else { continue }
-                let fields = restriction.visibleFields(query.version.fields).filter { encoder.wants(field: $0.name, layer: layer.id) }
+                // A layer's own attribute named point_count is not carried: in tiles the name
+                // always means a cluster's count.
+                let fields = restriction.visibleFields(query.version.fields).filter {
+                    $0.name.lowercased() != Self.pointCountField && encoder.wants(field: $0.name, layer: layer.id)
+                }
                 var sink = encoder.sink(layer: layer.id, fieldNames: fields.map(\.name), tileBounds: bounds)
                 var points: [KeptPoint] = []
                 guard query.budgeted else {
@@ -200,8 +212,7 @@ public final class TileService: Sendable {
     /// of each cluster with its visible attributes and `point_count`.
     func clustered<E: TileEncoder>(_ layer: BudgetedLayer, target: Int, encoder: E, db: Database) throws -> E.Sink {
         let clusters = PointClusters.make(layer.points, frame: layer.frame, target: target)
-        // A layer's own attribute of that name gives way to the count.
-        let fields = layer.fields.filter { $0.name.lowercased() != Self.pointCountField }
+        let fields = layer.fields
         var sink = encoder.sink(layer: layer.query.layerID, fieldNames: fields.map(\.name) + [Self.pointCountField], tileBounds: layer.tileBounds)
         var attributes: [AttributeValue] = []
         var index = 0
