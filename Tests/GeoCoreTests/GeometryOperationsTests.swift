@@ -60,4 +60,31 @@ struct GeometryOperationsTests {
             try await group.waitForAll()
         }
     }
+
+    @Test("a prepared area answers exactly as containsPoint, for the real safety regions and for polygons with holes")
+    func preparedArea() throws {
+        let json = try JSONValue.parse(try Data(contentsOf: TestData.repository.appendingPathComponent("fixtures/safety_regions.geojson")))
+        var areas: [Geometry] = try json["features"]!.array!.prefix(8).map { try GeoJSON.geometry(from: $0["geometry"]!) }
+        areas.append(.polygon(Polygon(rings: [[Position(0, 0), Position(10, 0), Position(10, 10), Position(0, 10)],
+                                              [Position(2, 2), Position(8, 2), Position(8, 8), Position(2, 8)]])))
+        areas.append(.multiPolygon([]))
+        areas.append(.point(Position(1, 1)))
+        var rng = SystemRandomNumberGenerator()
+        var insideCount = 0
+        for area in areas {
+            let prepared = PreparedArea(area)
+            let box = area.envelope ?? Envelope(minX: 0, minY: 0, maxX: 1, maxY: 1)
+            for _ in 0..<4000 {
+                let p = Position(Double.random(in: box.minX - 0.1...box.maxX + 0.1, using: &rng), Double.random(in: box.minY - 0.1...box.maxY + 0.1, using: &rng))
+                let expected = area.containsPoint(p)
+                #expect(prepared.contains(p) == expected, "\(p)")
+                if expected { insideCount += 1 }
+            }
+            // Vertices and far or non-finite positions do not trap.
+            if case .polygon(let polygon) = area, let v = polygon.rings.first?.first { #expect(prepared.contains(v) == area.containsPoint(v)) }
+            _ = prepared.contains(Position(.infinity, .nan))
+            _ = prepared.contains(Position(-1e300, 1e300))
+        }
+        #expect(insideCount > 4000)
+    }
 }

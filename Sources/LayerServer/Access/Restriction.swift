@@ -48,13 +48,15 @@ public struct Restriction: Sendable, Hashable {
             // A box wholly inside the area needs no per-feature test.
             if try !GeometryOperations.contains(local, .polygon(box.polygon)) { area = local }
         }
-        return Bound(area: area, ids: featureIDs?.hasher())
+        return Bound(area: area, prepared: area.map(PreparedArea.init), ids: featureIDs?.hasher())
     }
 
     /// The restriction for one box of features.
     struct Bound {
         /// The caller's area inside the box (layer CRS); nil when the box lies wholly inside it.
         let area: Geometry?
+        /// The area prepared for point tests (a tile tests thousands of points against it).
+        let prepared: PreparedArea?
         let ids: OpaqueFeatureIDs.Hasher?
 
         /// The part of `g` the caller may see, nil when none.
@@ -66,8 +68,8 @@ public struct Restriction: Sendable, Hashable {
         /// Whether the caller may see the point `p` (layer CRS).
         @inline(__always)
         func contains(_ p: Position) -> Bool {
-            guard let area else { return true }
-            return area.containsPoint(p)
+            guard let prepared else { return true }
+            return prepared.contains(p)
         }
 
         /// The id the caller sees for the stored id `fid`.
