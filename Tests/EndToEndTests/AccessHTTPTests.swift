@@ -107,6 +107,48 @@ struct AccessHTTPTests {
         }
     }
 
+    @Test("HTTP Basic with the token as the password works wherever a bearer token does, with the same refusals and audit")
+    func basicAuthentication() async throws {
+        let tokens = try await ServerFixture.tokens()
+        @Sendable func basic(_ user: String, _ password: String) -> String { "Basic " + Data("\(user):\(password)".utf8).base64EncodedString() }
+        try await ServerFixture.withServer(clock: { ServerFixture.tokenExpiry + 60 }) { client in
+            let before = try await Self.auditRecords(client, kind: .authentication).count
+            let tokenID = String(tokens.national.dropFirst(4).prefix(12))
+            for user in ["qgis", tokenID, ""] {
+                for uri in [Self.uri, "/collections", "/collections/hydrants/tiles/WebMercatorQuad/tilejson"] {
+                    let viaBasic = try await client.client.execute(uri: uri, method: .get, headers: [.authorization: basic(user, tokens.national)], body: nil)
+                    let viaBearer = try await client.execute(uri: uri, method: .get, token: tokens.national)
+                    #expect(viaBasic.status == .ok, "\(user) \(uri): \(viaBasic.text)")
+                    if uri == Self.uri { #expect(viaBasic.bytes == viaBearer.bytes, "the same tile") }
+                }
+            }
+            // The TileJSON signs tile URLs for a Basic caller too (QGIS drops headers on tile requests).
+            let tj = try await client.client.execute(uri: "/collections/hydrants/tiles/WebMercatorQuad/tilejson", method: .get,
+                                                     headers: [.authorization: basic("qgis", tokens.national)], body: nil).json()
+            #expect(tj["tiles"]?.array?.first?.string?.contains("?access=") == true)
+            // The limited caller sees its own view through Basic as through Bearer.
+            let amsterdam = try await client.client.execute(uri: Self.uri, method: .get, headers: [.authorization: basic("x", tokens.amsterdam)], body: nil)
+            let amsterdamBearer = try await client.execute(uri: Self.uri, method: .get, token: tokens.amsterdam)
+            #expect(amsterdam.status == amsterdamBearer.status && amsterdam.bytes == amsterdamBearer.bytes)
+            let forged = String(tokens.national.dropLast(4)) + "AAAA"
+            let cases: [(String, String)] = [
+                (basic("qgis", forged), "invalid token"), (basic("qgis", tokens.expiring), "token expired"),
+                (basic("qgis", tokens.revoked), "token revoked"), (basic("qgis", "password"), "malformed"),
+                ("Basic not-base64!", "malformed"), (basic("qgis", "Bearer " + tokens.national), "malformed"),
+            ]
+            for (header, reason) in cases {
+                let r = try await client.client.execute(uri: Self.uri, method: .get, headers: [.authorization: header], body: nil)
+                #expect(r.status == .unauthorized, "\(header)")
+                #expect(try r.json()["detail"]?.string?.contains(reason) == true, "\(reason): \(r.text)")
+                #expect(r.headers[.wwwAuthenticate] == "Bearer realm=\"layerserver\"", "no Basic challenge: browsers would prompt")
+            }
+            let added = try await Self.auditRecords(client, kind: .authentication).dropFirst(before)
+            for reason in ["wrong secret", "token expired", "token revoked", "malformed"] {
+                #expect(added.contains { $0.event.detail.contains(reason) && $0.event.decision == "deny" }, "\(reason)")
+            }
+        }
+    }
+
     @Test("a tile cached for one access class is never served to another, in either order")
     func cachePartition() async throws {
         // National node first, then the standby partner, the Amsterdam partner and anonymous callers.

@@ -4,6 +4,7 @@ tests (WMTSTests) against a live server: wmts_clients.py BASE_URL TOKEN."""
 import math
 import os
 import subprocess
+import tempfile
 import sys
 
 from owslib.wmts import WebMapTileService
@@ -41,4 +42,17 @@ for tms in ("WebMercatorQuad", "NetherlandsRDNewQuad"):
     assert out.returncode == 0, out.stderr
     assert "Driver: WMTS" in out.stdout, out.stdout
     print(f"gdalinfo {tms}:", [l for l in out.stdout.splitlines() if l.startswith("Size is") or "EPSG" in l][:2])
+# HTTP Basic with the token as the password, as QGIS and ArcGIS keep a stored login: OWSLib reads
+# the same capabilities; GDAL fetches tiles with GDAL_HTTP_AUTH=BASIC; a wrong password is refused.
+basic = WebMapTileService(f"{base}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities", version="1.0.0", username="qgis", password=token)
+assert sorted(basic.contents) == layers, sorted(basic.contents)
+with tempfile.TemporaryDirectory() as tmp:
+    for password, ok in ((token, True), (token[:-4] + "AAAA", False)):
+        env = dict(os.environ, GDAL_HTTP_AUTH="BASIC", GDAL_HTTP_USERPWD=f"qgis:{password}", CPL_VSIL_CURL_USE_HEAD="NO",
+                   GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR")
+        out = subprocess.run(["gdal_translate", "-of", "PNG", "-outsize", "64", "64",
+                              f"WMTS:{base}/wmts/1.0.0/WMTSCapabilities.xml,layer=hydrants,tilematrixset=WebMercatorQuad",
+                              os.path.join(tmp, "basic.png")], env=env, capture_output=True, text=True, timeout=120)
+        assert (out.returncode == 0) == ok, (password == token, out.returncode, out.stderr[-500:])
+        print("gdal_translate with Basic:", "read" if out.returncode == 0 else "refused")
 print("ok")

@@ -6,7 +6,11 @@ import Synchronization
 
 /// Who is calling, once the credentials are checked.
 public struct Principal: Sendable, Hashable {
-    public enum Via: String, Sendable { case bearer, signedURL = "signed-url", anonymous }
+    public enum Via: String, Sendable {
+        case bearer, signedURL = "signed-url", anonymous
+        /// HTTP Basic with an API token as the password (desktop GIS clients' stored logins).
+        case basic
+    }
     public var subject: Subject
     /// The user's organisation; empty for anonymous callers.
     public var organisation: String
@@ -154,16 +158,23 @@ public final class AccessControl: Sendable {
 
     // MARK: Authentication
 
-    /// Checks a bearer token. No header means anonymous (which the policy may still deny).
+    /// Checks an API token, sent as a bearer token or as the password of HTTP Basic (same checks,
+    /// audit and limits). No header means anonymous (which the policy may still deny).
     public func authenticate(authorization: String?, at time: Date) -> Result<Principal, AuthenticationFailure> {
         guard let authorization else { return .success(.anonymous) }
         if let hit = state.withLock({ $0.authenticated[authorization] }), time < hit.expires {
             return .success(hit.principal)
         }
-        guard let (id, secret) = Credentials.parseBearer(authorization) else {
-            return .failure(AuthenticationFailure(claimed: "unknown", reason: "malformed Authorization header: use \"Bearer lst_<id>.<secret>\""))
+        let parsed: (id: String, secret: String, via: Principal.Via)
+        if let (id, secret) = Credentials.parseBearer(authorization) {
+            parsed = (id, secret, .bearer)
+        } else if let (id, secret) = Credentials.parseBasic(authorization) {
+            parsed = (id, secret, .basic)
+        } else {
+            return .failure(AuthenticationFailure(claimed: "unknown", reason: "malformed Authorization header: use \"Bearer lst_<id>.<secret>\", or HTTP Basic with the token as the password"))
         }
-        let result = principal(tokenID: id, secret: secret, at: time, via: .bearer)
+        let id = parsed.id
+        let result = principal(tokenID: id, secret: parsed.secret, at: time, via: parsed.via)
         if case .success(let p) = result {
             state.withLock { s in
                 guard let record = s.tokens[id], record.revokedAt == nil else { return }
@@ -245,7 +256,7 @@ public final class AccessControl: Sendable {
     /// A signed-URL parameter for `principal`'s current access to `layer`, or nil when the
     /// caller did not authenticate with a token.
     public func signedParameter(for principal: Principal, layer: String, at time: Date) -> (value: String, expires: Date)? {
-        guard let tokenID = principal.tokenID, principal.via == .bearer else { return nil }
+        guard let tokenID = principal.tokenID, principal.via == .bearer || principal.via == .basic else { return nil }
         let lifetime = Double(configuration.signedURLLifetime.components.seconds)
         let expires = Int64(time.timeIntervalSince1970 + lifetime)
         let grant = readGrant(principal, layer: layer, at: time)

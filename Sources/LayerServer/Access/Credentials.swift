@@ -21,12 +21,31 @@ enum Credentials {
         guard utf8.first == UInt8(ascii: " ") else { return nil }
         while utf8.first == UInt8(ascii: " ") { utf8 = utf8.dropFirst() }
         while utf8.last == UInt8(ascii: " ") { utf8 = utf8.dropLast() }
+        return parseToken(utf8)
+    }
+
+    /// `lst_<id>.<secret>` into its id and secret.
+    static func parseToken(_ utf8: Substring.UTF8View.SubSequence) -> (id: String, secret: String)? {
         guard utf8.starts(with: "lst_".utf8) else { return nil }
         let body = utf8.dropFirst(4)
         guard body.count > 13, body[body.index(body.startIndex, offsetBy: 12)] == UInt8(ascii: ".") else { return nil }
         let id = body.prefix(12), secret = body.dropFirst(13)
         guard id.allSatisfy(isHex), (20...100).contains(secret.count), secret.allSatisfy(isSecretByte) else { return nil }
         return (String(decoding: id, as: UTF8.self), String(decoding: secret, as: UTF8.self))
+    }
+
+    /// `Basic base64(user:password)` with an API token as the password (any user name, e.g. the
+    /// token's id): how desktop GIS clients (QGIS, ArcGIS, GDAL) keep a stored login, since they
+    /// cannot always send custom headers. Nil when the header is not that.
+    static func parseBasic(_ header: String) -> (id: String, secret: String)? {
+        guard header.utf8.count <= 600 else { return nil }
+        let scheme = "basic "
+        guard header.utf8.count > scheme.utf8.count, header.prefix(scheme.count).lowercased() == scheme else { return nil }
+        let encoded = header.dropFirst(scheme.count).trimmingCharacters(in: .whitespaces)
+        guard let decoded = Data(base64Encoded: encoded), let text = String(data: decoded, encoding: .utf8),
+              let colon = text.firstIndex(of: ":") else { return nil }
+        let password = text[text.index(after: colon)...]
+        return parseToken(Substring(password).utf8[...])
     }
 
     static func isHex(_ b: UInt8) -> Bool { nibble(b) != nil }

@@ -52,6 +52,8 @@ public struct Problem: HTTPResponseError, Sendable {
     static func forbidden(_ detail: String) -> Problem { Problem(.forbidden, "Forbidden", detail: detail) }
     static func unauthorized(_ detail: String) -> Problem {
         var p = Problem(.unauthorized, "Unauthorized", detail: detail)
+        // Bearer only: a Basic challenge would make browsers pop up their own login dialog.
+        // Desktop clients with a stored Basic login (QGIS, GDAL) send it without being asked.
         p.headers[.wwwAuthenticate] = "Bearer realm=\"layerserver\""
         return p
     }
