@@ -126,11 +126,13 @@ actor ServerFixture {
     /// (default: the national node's) unless a request names its own Authorization header.
     static func withServer<T: Sendable>(token: KeyPath<Tokens, String>? = \.national, anonymousAccess: Bool = false,
                                         cacheBytes: Int = 64 << 20, clock: @escaping @Sendable () -> Date = { Date() },
+                                        configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
                                         _ test: @escaping @Sendable (AuthClient) async throws -> T) async throws -> T {
         let (dir, tokens) = try await shared.dataDirectory()
         var config = ServerConfiguration(host: "127.0.0.1", port: 0, store: StoreConfiguration(dataDirectory: dir),
                                          access: .init(anonymousAccess: anonymousAccess), tileCacheBytes: cacheBytes)
         config.catalogPollInterval = .milliseconds(200)
+        configure(&config)
         var logger = Logger(label: "e2e")
         logger.logLevel = .warning
         let transformers = TransformerPool()

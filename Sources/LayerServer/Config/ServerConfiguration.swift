@@ -42,6 +42,7 @@ import TileRender
 /// | `audit-head-log-minutes` | `LAYERSERVER_AUDIT_HEAD_LOG_MINUTES` | `60` (0: off) |
 /// | `styles` | `LAYERSERVER_STYLES` | `./styles` when it exists: MapLibre styles and `sprites/` |
 /// | `tile-disk-cache-mb` | `LAYERSERVER_TILE_DISK_CACHE_MB` | `0`: no disk tier; else its budget in `DATA/tile-cache` |
+/// | `cors-origins` | `LAYERSERVER_CORS_ORIGINS` | none: other origins' pages may not call the service; `*` or `https://a.example,https://b.example` |
 /// | `default-style` | `LAYERSERVER_DEFAULT_STYLE` | `operational-picture`: draws a layer alone on `/collections/{id}/map/tiles` |
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
@@ -78,6 +79,8 @@ public struct ServerConfiguration: Sendable {
     public var tileDiskCacheBytes = 0
     /// The style whose layers draw a layer alone on `/collections/{id}/map/tiles`.
     public var defaultStyle = "operational-picture"
+    /// Other origins whose web pages may call the service (CORS); none by default.
+    public var crossOrigin = CrossOriginPolicy.none
 
     /// Creates a configuration with the defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
@@ -175,6 +178,7 @@ public struct ServerConfiguration: Sendable {
             }
         }
         config.defaultStyle = reader.string(forKey: "default-style", default: "operational-picture")
+        config.crossOrigin = try CrossOriginPolicy.parse(reader.string(forKey: "cors-origins") ?? "")
         config.tileDiskCacheBytes = try int("tile-disk-cache-mb", 0, 0...1_048_576) << 20
         let headMinutes = try int("audit-head-log-minutes", 60, 0...525_600)
         config.auditHeadLogInterval = headMinutes == 0 ? nil : .seconds(headMinutes * 60)

@@ -15,6 +15,9 @@ public enum Server {
                                    transformers: TransformerPool, logger: Logger,
                                    onListening: (@Sendable (Int) async -> Void)? = nil) throws -> some ApplicationProtocol {
         let router = Router(context: ServerContext.self)
+        // Outermost, so that error answers carry the CORS headers too (a page must be able to
+        // read a 401 or 404 to tell its user).
+        router.middlewares.add(CrossOriginMiddleware(policy: configuration.crossOrigin))
         router.middlewares.add(ProblemMiddleware(logger: logger))
         let routes = Routes(service: service, transformers: transformers, publicURL: configuration.publicURL)
         routes.register(on: router)
