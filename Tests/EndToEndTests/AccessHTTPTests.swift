@@ -142,8 +142,14 @@ struct AccessHTTPTests {
                 #expect(try r.json()["detail"]?.string?.contains(reason) == true, "\(reason): \(r.text)")
                 #expect(r.headers[.wwwAuthenticate] == "Bearer realm=\"layerserver\"", "no Basic challenge: browsers would prompt")
             }
+            // Basic reads; it never writes (a browser that stored a Basic login would send it to
+            // requests any page can make).
+            let write = try await client.client.execute(uri: "/collections/hydrants/rollback", method: .post,
+                                                        headers: [.authorization: basic("qgis", tokens.national)], body: nil)
+            #expect(write.status == .unauthorized)
+            #expect(try write.json()["detail"]?.string?.contains("reading only") == true, "\(write.text)")
             let added = try await Self.auditRecords(client, kind: .authentication).dropFirst(before)
-            for reason in ["wrong secret", "token expired", "token revoked", "malformed"] {
+            for reason in ["wrong secret", "token expired", "token revoked", "malformed", "reading only"] {
                 #expect(added.contains { $0.event.detail.contains(reason) && $0.event.decision == "deny" }, "\(reason)")
             }
         }

@@ -49,6 +49,7 @@ struct CrossOriginTests {
             #expect(otherPreflight.headers[.accessControlAllowOrigin] == nil)
             let otherGet = try await client.execute(uri: "/collections", method: .get, headers: [.origin: other])
             #expect(otherGet.headers[.accessControlAllowOrigin] == nil && otherGet.headers[.accessControlExposeHeaders] == nil)
+            #expect(otherGet.headers[.vary]?.contains("Origin") == true, "answers differ by Origin: caches keep them apart")
             // Origins compare whole: a prefix or a subdomain is another origin.
             let lookalike = try await client.execute(uri: "/collections", method: .get, headers: [.origin: Self.allowed + ".evil.example"])
             #expect(lookalike.headers[.accessControlAllowOrigin] == nil)

@@ -22,6 +22,22 @@ struct ConfigurationTests {
         #expect(d.store.keepVersions == 5)
     }
 
+    @Test("cors-origins: a list, *, and * refused together with anonymous access; tile budget settings")
+    func crossOriginAndTiles() async throws {
+        let listed = try await ServerConfiguration.load(overrides: ["cors-origins": "https://a.example,http://localhost:5173"], configFile: nil, environment: [:])
+        #expect(listed.crossOrigin == .origins(["https://a.example", "http://localhost:5173"]))
+        let any = try await ServerConfiguration.load(overrides: [:], configFile: nil, environment: ["LAYERSERVER_CORS_ORIGINS": "*"])
+        #expect(any.crossOrigin == .any)
+        await #expect(throws: StoreError.self) {
+            try await ServerConfiguration.load(overrides: ["cors-origins": "*", "anonymous-access": "true"], configFile: nil, environment: [:])
+        }
+        await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: ["cors-origins": "https://kéké.example"], configFile: nil, environment: [:]) }
+        let tiles = try await ServerConfiguration.load(overrides: ["tile-budget-kb": "256", "full-detail-zoom": "12", "full-detail-zooms": "hydrants=14"],
+                                                       configFile: nil, environment: [:])
+        #expect(tiles.tiles.budgetBytes == 256 * 1024 && tiles.tiles.fullDetailZoom(of: "hydrants") == 14 && tiles.tiles.fullDetailZoom(of: "x") == 12)
+        await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: ["full-detail-zooms": "hydrants"], configFile: nil, environment: [:]) }
+    }
+
     @Test("bad values are refused with the key named")
     func badValues() async throws {
         await #expect(throws: StoreError.self) { try await ServerConfiguration.load(overrides: ["port": "http"], configFile: nil, environment: [:]) }

@@ -35,7 +35,8 @@ for tms, z, x, y in (("WebMercatorQuad", 11, mx, my), ("NetherlandsRDNewQuad", 6
         print(f"tile {layer} {tms} {z}/{row}/{col}: {len(data)} bytes")
 
 # GDAL's WMTS driver, with the token as a header.
-env = dict(os.environ, GDAL_HTTP_HEADERS=f"Authorization: Bearer {token}", CPL_VSIL_CURL_USE_HEAD="NO", GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR")
+env = dict(os.environ, GDAL_HTTP_HEADERS=f"Authorization: Bearer {token}", CPL_VSIL_CURL_USE_HEAD="NO", GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR",
+           GDAL_ENABLE_WMS_CACHE="NO")
 for tms in ("WebMercatorQuad", "NetherlandsRDNewQuad"):
     out = subprocess.run(["gdalinfo", f"WMTS:{base}/wmts/1.0.0/WMTSCapabilities.xml,layer=hydrants,tilematrixset={tms}"],
                          env=env, capture_output=True, text=True, timeout=120)
@@ -48,8 +49,9 @@ basic = WebMapTileService(f"{base}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities", v
 assert sorted(basic.contents) == layers, sorted(basic.contents)
 with tempfile.TemporaryDirectory() as tmp:
     for password, ok in ((token, True), (token[:-4] + "AAAA", False)):
+        # No tile cache on disk: the refused login must fetch, not read yesterday's tiles.
         env = dict(os.environ, GDAL_HTTP_AUTH="BASIC", GDAL_HTTP_USERPWD=f"qgis:{password}", CPL_VSIL_CURL_USE_HEAD="NO",
-                   GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR")
+                   GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR", GDAL_ENABLE_WMS_CACHE="NO")
         out = subprocess.run(["gdal_translate", "-of", "PNG", "-outsize", "64", "64",
                               f"WMTS:{base}/wmts/1.0.0/WMTSCapabilities.xml,layer=hydrants,tilematrixset=WebMercatorQuad",
                               os.path.join(tmp, "basic.png")], env=env, capture_output=True, text=True, timeout=120)

@@ -162,14 +162,19 @@ public final class AccessControl: Sendable {
     /// audit and limits). No header means anonymous (which the policy may still deny).
     public func authenticate(authorization: String?, at time: Date) -> Result<Principal, AuthenticationFailure> {
         guard let authorization else { return .success(.anonymous) }
-        if let hit = state.withLock({ $0.authenticated[authorization] }), time < hit.expires {
+        // Basic logins are remembered by their token, not the header: any user name goes with
+        // a token, and one token holder must not fill the memo with variants.
+        let basic = authorization.utf8.first.map { $0 | 0x20 == UInt8(ascii: "b") } == true
+            && authorization.prefix(6).lowercased() == "basic " ? Credentials.parseBasic(authorization) : nil
+        let memoKey = basic.map { "basic lst_\($0.id).\($0.secret)" } ?? authorization
+        if let hit = state.withLock({ $0.authenticated[memoKey] }), time < hit.expires {
             return .success(hit.principal)
         }
         let parsed: (id: String, secret: String, via: Principal.Via)
-        if let (id, secret) = Credentials.parseBearer(authorization) {
+        if let basic {
+            parsed = (basic.id, basic.secret, .basic)
+        } else if let (id, secret) = Credentials.parseBearer(authorization) {
             parsed = (id, secret, .bearer)
-        } else if let (id, secret) = Credentials.parseBasic(authorization) {
-            parsed = (id, secret, .basic)
         } else {
             return .failure(AuthenticationFailure(claimed: "unknown", reason: "malformed Authorization header: use \"Bearer lst_<id>.<secret>\", or HTTP Basic with the token as the password"))
         }
@@ -179,7 +184,7 @@ public final class AccessControl: Sendable {
             state.withLock { s in
                 guard let record = s.tokens[id], record.revokedAt == nil else { return }
                 if s.authenticated.count > 10_000 { s.authenticated.removeAll() }
-                s.authenticated[authorization] = (p, record.expiresAt)
+                s.authenticated[memoKey] = (p, record.expiresAt)
             }
         }
         return result

@@ -179,6 +179,11 @@ public struct ServerConfiguration: Sendable {
         }
         config.defaultStyle = reader.string(forKey: "default-style", default: "operational-picture")
         config.crossOrigin = try CrossOriginPolicy.parse(reader.string(forKey: "cors-origins") ?? "")
+        if config.crossOrigin == .any, anonymous {
+            // Anonymous reads on an internal network plus any origin would let every web page a
+            // user opens read the open layers through the user's browser.
+            throw StoreError(.invalidRequest, "cors-origins=* together with anonymous-access=true would let any web page read the service through its visitors' browsers; list the origins instead")
+        }
         config.tileDiskCacheBytes = try int("tile-disk-cache-mb", 0, 0...1_048_576) << 20
         let headMinutes = try int("audit-head-log-minutes", 60, 0...525_600)
         config.auditHeadLogInterval = headMinutes == 0 ? nil : .seconds(headMinutes * 60)

@@ -19,6 +19,10 @@ public enum CrossOriginPolicy: Sendable, Hashable {
         if items == ["*"] { return .any }
         var origins = Set<String>()
         for item in items {
+            // ASCII only: browsers send origins in lower-case ASCII (IDNs as punycode).
+            guard item.allSatisfy(\.isASCII) else {
+                throw StoreError(.invalidRequest, "cors-origins: \"\(item)\" is not an ASCII origin; write international names in punycode")
+            }
             let lower = item.lowercased()
             guard let schemeEnd = lower.range(of: "://"), ["http", "https"].contains(String(lower[..<schemeEnd.lowerBound])) else {
                 throw StoreError(.invalidRequest, "cors-origins: \"\(item)\" is not an origin; use * or origins like https://maps.example.nl")
@@ -37,7 +41,7 @@ public enum CrossOriginPolicy: Sendable, Hashable {
         switch self {
         case .none: nil
         case .any: "*"
-        case .origins(let set): set.contains(origin.lowercased()) ? origin : nil
+        case .origins(let set): set.contains(origin) ? origin : nil
         }
     }
 }
@@ -55,8 +59,12 @@ struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     static var exposedHeaders: String { "ETag, Location, Link, Content-Crs, Content-Encoding, Retry-After, Cache-Control" }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard policy != .none, let origin = request.headers[.origin], let allow = policy.allowOrigin(origin) else {
-            return try await next(request, context)
+        guard policy != .none else { return try await next(request, context) }
+        guard let origin = request.headers[.origin], let allow = policy.allowOrigin(origin) else {
+            // Answers differ by Origin once CORS is on: caches must keep them apart.
+            var response = try await next(request, context)
+            Self.varyOnOrigin(&response.headers)
+            return response
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var headers = HTTPFields()
@@ -70,11 +78,12 @@ struct CrossOriginMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.accessControlAllowOrigin] = allow
         response.headers[.accessControlExposeHeaders] = Self.exposedHeaders
-        if allow != "*" {
-            // The answer depends on the Origin header: caches must keep them apart.
-            let vary = response.headers[.vary]
-            response.headers[.vary] = vary.map { $0.contains("Origin") ? $0 : $0 + ", Origin" } ?? "Origin"
-        }
+        Self.varyOnOrigin(&response.headers)
         return response
+    }
+
+    static func varyOnOrigin(_ headers: inout HTTPFields) {
+        let vary = headers[.vary]
+        headers[.vary] = vary.map { $0.contains("Origin") ? $0 : $0 + ", Origin" } ?? "Origin"
     }
 }

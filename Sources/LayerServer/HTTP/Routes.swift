@@ -98,6 +98,13 @@ struct Routes {
                 let failure = AuthenticationFailure(claimed: "anonymous", reason: "no credentials: send Authorization: Bearer <token>")
                 throw refused(failure, request, context, at: now)
             }
+            // A browser that once stored a Basic login sends it by itself, to requests any page
+            // can make: Basic reads (all that desktop GIS clients need), it never writes.
+            if caller.via == .basic, request.method != .get, request.method != .head {
+                let failure = AuthenticationFailure(claimed: caller.tokenID ?? "unknown",
+                                                    reason: "HTTP Basic is accepted for reading only (GET); send the token as Authorization: Bearer <token> to change anything")
+                throw refused(failure, request, context, at: now)
+            }
             return caller
         }
     }
