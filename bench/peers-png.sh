@@ -4,10 +4,10 @@
 # drawn as MapServer's PNG peer draws them (bench/styles/hydrants-red.json: red circles of 6 px
 # with a 1 px white outline), uncached and hot, with the service's MVT of the same tiles from the
 # same instance (cached PNG against cached MVT).
-#   layerserver-png       PNG, thinning at its finest (1024 cells): every point MapServer draws
-#   layerserver-png-64    PNG with the default thinning (64 cells per tile side), a second run
-#   layerserver-mvt       MVT of the first instance
-#   layerserver-mvt-64    MVT of the second instance (its 15 MB pass fits the tile cache, as the PNG passes do)
+#   layerserver-png       PNG with the defaults: every point MapServer draws (points are only
+#                         clustered below WebMercatorQuad 13 when a tile holds more than half the
+#                         budget in points, which no tile of the list does)
+#   layerserver-mvt       MVT of the same instance
 # Run from the project root after `swift build -c release --product layerserver`. Knobs: ROUNDS (1),
 # SKIP_LS_IMPORT=1 (reuse the store of an earlier with_layerserver.sh or peers-png.sh run).
 MAIN=$PWD
@@ -26,8 +26,8 @@ fi
 # shellcheck disable=SC1091
 . "$MAIN/bench/reader.sh"
 TOKEN=$(reader_token "$BIN" "$LS/data")
-start() {  # NAME PORT THINNING -> PID
-  LAYERSERVER_THINNING_CELLS=$3 LAYERSERVER_SIGNED_URL_SECONDS=86400 LAYERSERVER_STYLES="$MAIN/bench/styles" \
+start() {  # NAME PORT -> PID
+  LAYERSERVER_SIGNED_URL_SECONDS=86400 LAYERSERVER_STYLES="$MAIN/bench/styles" \
     LAYERSERVER_DEFAULT_STYLE=hydrants-red "$BIN" serve --data "$LS/data" --port "$2" >"$LS/$1.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/health/ready" >/dev/null && break; sleep 0.2; done
@@ -37,19 +37,13 @@ signed() {  # PORT -> the access parameter of the TileJSON's signed template
   curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/collections/hydrants/tiles/WebMercatorQuad/tilejson" |
     "$PY" -c 'import json,sys; print(json.load(sys.stdin)["tiles"][0].split("access=")[1])'
 }
-P1=$(start layerserver-png 8092 1024)
-P2=$(start layerserver-png-64 8093 64)
-cleanup() { kill "$P1" "$P2" 2>/dev/null || true; }
+P1=$(start layerserver-png 8092)
+cleanup() { kill "$P1" 2>/dev/null || true; }
 trap cleanup EXIT
-A1=$(signed 8092); A2=$(signed 8093)
-[ -n "$A1" ] && [ -n "$A2" ] || die "no signed URL from the TileJSON"
+A1=$(signed 8092)
+[ -n "$A1" ] || die "no signed URL from the TileJSON"
 PNG1="http://127.0.0.1:8092/collections/hydrants/map/tiles/WebMercatorQuad/{z}/{y}/{x}?access=$A1"
 MVT1="http://127.0.0.1:8092/collections/hydrants/tiles/WebMercatorQuad/{z}/{y}/{x}?access=$A1"
-PNG2="http://127.0.0.1:8093/collections/hydrants/map/tiles/WebMercatorQuad/{z}/{y}/{x}?access=$A2"
-MVT2="http://127.0.0.1:8093/collections/hydrants/tiles/WebMercatorQuad/{z}/{y}/{x}?access=$A2"
 ROUNDS=${ROUNDS:-1} PEERS="mapserver-png" SKIP_IMPORT=${SKIP_IMPORT:-0} \
 EXTRA_NAME=layerserver-png EXTRA_URL="$PNG1" EXTRA_FORMAT=png EXTRA_PID="$P1" EXTRA_PEERS="layerserver-mvt=$MVT1" \
-  "$PEERS_DIR/run_all.sh" "$WORKDIR"
-ROUNDS=${ROUNDS:-1} PEERS="mapserver-png" SKIP_IMPORT=1 \
-EXTRA_NAME=layerserver-png-64 EXTRA_URL="$PNG2" EXTRA_FORMAT=png EXTRA_PID="$P2" EXTRA_PEERS="layerserver-mvt-64=$MVT2" \
   "$PEERS_DIR/run_all.sh" "$WORKDIR"
