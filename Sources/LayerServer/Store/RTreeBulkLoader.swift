@@ -16,14 +16,11 @@ import GRDBSQLite
 /// - Important: The R-tree must be fresh and empty, and nothing else may write to it until all
 ///   its rows are written (an import's pending version: no one else knows it).
 struct RTreeBulkLoader {
-    /// Entries to load: ids, boxes (`min0, max0, min1, max1, ...` as Double), and an optional
-    /// grouping key. Entries of different keys never share a leaf node (keeps thinning levels
-    /// apart, so a query for low levels skips the leaves of high ones).
+    /// Entries to load: ids and boxes (`min0, max0, min1, max1, ...` as Double).
     struct Entries {
         var dimensions: Int
         var ids: [Int64] = []
         var boxes: [Double] = []
-        var keys: [Int32] = []
 
         init(dimensions: Int) { self.dimensions = dimensions }
 
@@ -32,21 +29,18 @@ struct RTreeBulkLoader {
         mutating func reserve(_ n: Int) {
             ids.reserveCapacity(n)
             boxes.reserveCapacity(n * dimensions * 2)
-            keys.reserveCapacity(n)
         }
 
-        mutating func append(id: Int64, box: [Double], key: Int32 = 0) {
+        mutating func append(id: Int64, box: [Double]) {
             ids.append(id)
             boxes.append(contentsOf: box)
-            keys.append(key)
         }
     }
 
-    /// One node or entry while building: its id (row id or node number), box and group key.
+    /// One node or entry while building: its id (row id or node number) and box.
     private struct Item {
         var id: Int64
         var box: [Float]
-        var key: Int32
 
         func center(_ d: Int) -> Float { (box[2 * d] + box[2 * d + 1]) / 2 }
     }
@@ -126,7 +120,7 @@ struct RTreeBulkLoader {
                 let v = entries.boxes[i * dimensions * 2 + k]
                 box[k] = k % 2 == 0 ? Self.down(v) : Self.up(v)
             }
-            return Item(id: entries.ids[i], box: box, key: entries.keys[i])
+            return Item(id: entries.ids[i], box: box)
         }
         var packed = Packed(table: table)
         if items.isEmpty {
@@ -137,9 +131,7 @@ struct RTreeBulkLoader {
         var depth = 0
         var isLeafLevel = true
         while true {
-            // Group keys only separate leaves; inner levels pack all nodes together, so the
-            // tree always narrows to one root.
-            let groups = isLeafLevel ? pack(items, capacity: capacity) : tile(items, dimension: 0, capacity: capacity)
+            let groups = tile(items, dimension: 0, capacity: capacity)
             if groups.count == 1 {
                 // The root: node 1.
                 packed.nodes.append((1, node(depth: depth, cells: groups[0], nodeSize: nodeSize)))
@@ -153,7 +145,7 @@ struct RTreeBulkLoader {
                 nextNode += 1
                 packed.nodes.append((number, node(depth: 0, cells: cells, nodeSize: nodeSize)))
                 link(cells, to: number, isLeaf: isLeafLevel, &packed)
-                parents.append(Item(id: number, box: Self.union(cells, dimensions), key: cells.map(\.key).min()!))
+                parents.append(Item(id: number, box: Self.union(cells, dimensions)))
             }
             items = parents
             depth += 1
@@ -169,18 +161,7 @@ struct RTreeBulkLoader {
         }
     }
 
-    /// Sort-Tile-Recursive packing into nodes of at most `capacity` cells, per group key.
-    private func pack(_ items: [Item], capacity: Int) -> [[Item]] {
-        var byKey: [Int32: [Item]] = [:]
-        for item in items { byKey[item.key, default: []].append(item) }
-        var nodes: [[Item]] = []
-        for key in byKey.keys.sorted() {
-            nodes += tile(byKey[key]!, dimension: 0, capacity: capacity)
-        }
-        return nodes
-    }
-
-    /// Slices along `dimension` (x, then y), then chunks.
+    /// Sort-Tile-Recursive packing into nodes of at most `capacity` cells: slices along `dimension` (x, then y), then chunks.
     private func tile(_ items: [Item], dimension: Int, capacity: Int) -> [[Item]] {
         let sorted = items.sorted { $0.center(dimension) < $1.center(dimension) }
         if dimension == 1 || sorted.count <= capacity {

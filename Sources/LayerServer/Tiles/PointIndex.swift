@@ -199,6 +199,16 @@ final class PointIndex: Sendable {
         return out
     }
 
+    /// The position in the index of the point with stored id `fid` (ids are held in ascending order).
+    func position(of fid: Int64) -> Int? {
+        var lo = 0, hi = fids.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if fids[mid] < fid { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < fids.count && fids[lo] == fid ? lo : nil
+    }
+
     /// The values of `columns` for point `i` (null for a BLOB field).
     @inline(__always)
     func attributes(of i: Int, columns: [Int?], into out: inout [AttributeValue]) {

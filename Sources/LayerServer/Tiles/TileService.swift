@@ -215,6 +215,17 @@ public final class TileService: Sendable {
         let fields = layer.fields
         var sink = encoder.sink(layer: layer.query.layerID, fieldNames: fields.map(\.name) + [Self.pointCountField], tileBounds: layer.tileBounds)
         var attributes: [AttributeValue] = []
+        // From the point index when it holds the version (its points are in id order).
+        if let points = self.points.index(layer.query.version), let columns = points.columns(of: fields) {
+            for cluster in clusters {
+                let fid = cluster.representative.fid
+                guard let i = points.position(of: fid) else { continue }
+                points.attributes(of: i, columns: columns, into: &attributes)
+                attributes.append(.int(Int64(cluster.count)))
+                sink.add(id: layer.bound.id(fid), geometry: .point(cluster.representative.position), attributes: attributes)
+            }
+            return sink
+        }
         var index = 0
         try layer.query.attributes(db, fields: fields, fids: clusters.map(\.representative.fid)) { fid, row in
             while index < clusters.count, clusters[index].representative.fid != fid { index += 1 }
