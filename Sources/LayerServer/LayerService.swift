@@ -109,6 +109,20 @@ public final class LayerService: Sendable {
         return grant.decision.allowed ? (layer, grant) : nil
     }
 
+    /// The layer and the caller's grant if it exists and the caller may read it; nil otherwise.
+    /// A denial is audited here; an allowed read is left to the caller to audit once it knows
+    /// what it served (the feature routes record the ids of the features).
+    func grantedLayer(_ id: String, _ principal: Principal) -> (layer: Layer, grant: LayerGrant)? {
+        let now = clock()
+        guard let layer = snapshot.withLock({ $0.layers[id] }) else { return nil }
+        let grant = access.readGrant(principal, layer: id, at: now)
+        guard grant.decision.allowed else {
+            access.audit(read: grant, item: nil, at: now)
+            return nil
+        }
+        return (layer, grant)
+    }
+
     /// The layer regardless of access: for administration and explanations only.
     public func catalogLayer(_ id: String) -> Layer? {
         snapshot.withLock { $0.layers[id] }

@@ -26,9 +26,11 @@ public final class VectorWriter {
     }
 
     /// Creates `path` (which must not exist) with one layer, runs `body` to write features, and closes the file.
+    /// `metadata` goes to the dataset and the layer (GDAL metadata items; a GeoPackage keeps
+    /// them in its metadata tables, a FlatGeobuf in its header where GDAL supports it).
     /// - Throws: `GeoError(.datasetWrite)` naming the file and GDAL's message.
     public static func create(at path: String, driver: String, layerName: String, crs: CRS,
-                              geometryType: GeometryType, fields: [Field],
+                              geometryType: GeometryType, fields: [Field], metadata: [String: String] = [:],
                               _ body: (VectorWriter) throws -> Void) throws {
         _ = GDALEnvironment.ready
         guard !FileManager.default.fileExists(atPath: path) else {
@@ -50,7 +52,7 @@ public final class VectorWriter {
                 throw GeoError(.datasetWrite, "GDAL does not know \(crs)", context: path)
             }
             OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER)
-            let options = CStringList(driver == "GPKG" ? ["SPATIAL_INDEX=YES"] : [])
+            let options = CStringList(driver == "GPKG" ? ["SPATIAL_INDEX=YES"] : driver == "CSV" ? ["GEOMETRY=AS_WKT"] : [])
             guard let layer = GDALDatasetCreateLayer(ds, layerName, srs, OGRwkbGeometryType(geometryType.wkbCode), options.pointer) else {
                 throw GeoError(.datasetWrite, "cannot create layer \(layerName): \(errors.last)", context: path)
             }
@@ -69,6 +71,10 @@ public final class VectorWriter {
                 guard OGR_L_CreateField(layer, fd, 1) == OGRERR_NONE else {
                     throw GeoError(.datasetWrite, "cannot create field \(field.name): \(errors.last)", context: path)
                 }
+            }
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                GDALSetMetadataItem(ds, key, value, nil)
+                GDALSetMetadataItem(layer, key, value, nil)
             }
             let writer = VectorWriter(dataset: ds, layer: layer, fields: fields, errors: errors, path: path)
             try writer.begin()

@@ -93,6 +93,20 @@ public indirect enum Geometry: Hashable, Sendable {
         }
     }
 
+    /// The geometry with every position replaced by `transform`'s (e.g. axes swapped).
+    public func mapPositions(_ transform: (Position) -> Position) -> Geometry {
+        func ring(_ ps: [Position]) -> [Position] { ps.map(transform) }
+        switch self {
+        case .point(let p): return .point(p.map(transform))
+        case .lineString(let ps): return .lineString(ring(ps))
+        case .multiPoint(let ps): return .multiPoint(ring(ps))
+        case .polygon(let poly): return .polygon(Polygon(rings: poly.rings.map(ring)))
+        case .multiLineString(let ls): return .multiLineString(ls.map(ring))
+        case .multiPolygon(let polys): return .multiPolygon(polys.map { Polygon(rings: $0.rings.map(ring)) })
+        case .geometryCollection(let gs): return .geometryCollection(gs.map { $0.mapPositions(transform) })
+        }
+    }
+
     /// The number of positions in the geometry.
     public var positionCount: Int {
         var n = 0

@@ -69,6 +69,8 @@ public struct ServerConfiguration: Sendable {
     public var uploads = UploadLimits()
     /// Timeouts of connections and request bodies.
     public var connections = ConnectionLimits()
+    /// Page sizes of OGC API Features items.
+    public var features = FeatureLimits()
     /// How often the server logs the audit log's head hash (for the operator to keep
     /// elsewhere); nil: never.
     public var auditHeadLogInterval: Duration? = .seconds(3600)
@@ -159,6 +161,8 @@ public struct ServerConfiguration: Sendable {
             maxConcurrentPerOrganisation: try int("upload-concurrent-per-organisation", 4, 1...1000),
             maxConcurrentTotal: try int("upload-concurrent-total", 16, 1...10_000),
             diskReserveBytes: try int("upload-disk-reserve-mb", 1024, 0...1_048_576) << 20)
+        let maximumLimit = try int("items-max-limit", 10_000, 1...1_000_000)
+        config.features = FeatureLimits(defaultLimit: try int("items-default-limit", 100, 1...maximumLimit), maximumLimit: maximumLimit)
         config.connections = ConnectionLimits(
             headerTimeout: .seconds(try int("header-timeout-seconds", 30, 1...3600)),
             idleTimeout: .seconds(try int("idle-timeout-seconds", 60, 1...86_400)),

@@ -23,6 +23,7 @@ public enum Server {
         routes.register(on: router)
         AccessRoutes(routes: routes).register(on: router)
         AdminRoutes(routes: routes).register(on: router)
+        FeatureRoutes(routes: routes, limits: configuration.features).register(on: router)
         let importer = LayerImporter(store: service.store, transformers: transformers, logger: logger)
         let uploads = try UploadService(store: service.store, layers: service, importer: importer, limits: configuration.uploads, logger: logger)
         UploadRoutes(routes: routes, uploads: uploads).register(on: router)

@@ -45,7 +45,8 @@ public struct TileConfiguration: Sendable, Hashable {
     /// What of these settings changes the tiles of `layer`, in its cache keys and ETags: tiles
     /// made under another budget or full-detail zoom are never served for these.
     func contentKey(layer: String) -> String {
-        "budget \(budgetBytes) full \(fullDetailZoom(of: layer))"
+        // "ids 2": feature ids of limited readers are a reversible permutation since issue 13.
+        "budget \(budgetBytes) full \(fullDetailZoom(of: layer)) ids 2"
     }
 
     /// The first level of `tms` whose tiles of `layer` hold every feature: every level for lines

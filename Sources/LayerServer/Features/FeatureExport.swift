@@ -1,0 +1,115 @@
+import AccessPolicy
+import Foundation
+import GeoCore
+import HTTPTypes
+import Hummingbird
+import Synchronization
+
+/// Offline exports of the items route for field units (`f=gpkg`, `f=fgb`, `f=csv`): every
+/// feature the request selects that the caller may see, restricted exactly as a page of items,
+/// written with GDAL to a temporary file and streamed. The file's metadata names the layer
+/// version, the policy hash the decision was made under and the time; the export is audited
+/// as a read of every feature in it.
+extension FeatureRoutes {
+    /// Exports running at once; beyond them a request gets 503 with Retry-After.
+    static let exportSlots = Mutex(0)
+    static let maximumConcurrentExports = 2
+
+    func export(_ request: Request, layer: Layer, grant: LayerGrant, parsed: FeatureRequest) async throws -> Response {
+        let (driver, ext, type): (String, String, String) = switch parsed.format {
+        case .gpkg: ("GPKG", "gpkg", "application/geopackage+sqlite3")
+        case .fgb: ("FlatGeobuf", "fgb", "application/flatgeobuf")
+        case .csv: ("CSV", "csv", "text/csv; charset=utf-8")
+        case .json: ("GeoJSON", "json", Self.geoJSONType)
+        }
+        let taken = Self.exportSlots.withLock { n -> Bool in
+            guard n < Self.maximumConcurrentExports else { return false }
+            n += 1
+            return true
+        }
+        guard taken else {
+            var p = Problem(.serviceUnavailable, "Busy", detail: "\(Self.maximumConcurrentExports) exports are being written; try again shortly")
+            p.headers[.retryAfter] = "10"
+            throw p
+        }
+        defer { Self.exportSlots.withLock { $0 -= 1 } }
+
+        let directory = service.store.configuration.dataDirectory.appendingPathComponent("exports")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("\(UUID().uuidString).\(ext)").path
+        let now = service.clock()
+        let version = layer.current
+        let restriction = Restriction(grant, layer: layer, secret: service.access.keyBytes)
+        let visible = restriction.visibleFields(version.fields)
+        let idField = visible.contains { $0.name.lowercased() == "id" } ? "ls_id" : "id"
+        let fields = [Field(name: idField, type: .integer)] + visible
+        let metadata = [
+            "LAYERSERVER_LAYER": layer.id,
+            "LAYERSERVER_VERSION": String(version.number),
+            "LAYERSERVER_POLICY_HASH": grant.decision.policyHash,
+            "LAYERSERVER_ACCESS_CLASS": grant.accessClass,
+            "LAYERSERVER_EXPORTED_AT": Self.timestamp(now),
+            "LAYERSERVER_CRS": parsed.crs.uri,
+        ]
+        let transformers = service.tiles.transformers
+        let scope = service.tiles.scope
+        let geometryType = version.geometryType
+        let box = try bbox(parsed, version: version)
+        let filter = try compiledFilter(parsed, version: version, fields: visible)
+        let fids: [Int64]
+        do {
+            fids = try await service.store.read { db -> [Int64] in
+                var fids: [Int64] = []
+                try VectorWriter.create(at: path, driver: driver, layerName: layer.id, crs: parsed.crs.crs, geometryType: geometryType,
+                                        fields: fields, metadata: metadata) { writer in
+                    guard let query = try FeatureQuery.make(version: version, restriction: restriction, scope: scope, bbox: box, filter: filter) else { return }
+                    try transformers.withTransformer(from: version.crs, to: parsed.crs.crs) { t in
+                        try query.all(db) { f in
+                            let g = f.geometry.flatMap { try? t.transform($0) }
+                            try writer.write(Feature(id: f.id, geometry: g, attributes: [.int(f.id)] + f.attributes))
+                            fids.append(f.fid)
+                        }
+                    }
+                }
+                return fids
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        service.access.audit(read: grant, item: Self.auditItem("export \(ext)", version: version.number, fids: fids), at: now)
+        let handle: FileHandle
+        do {
+            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw Problem(.internalServerError, "Export failed", detail: "the export file cannot be read back")
+        }
+        // Unlinked now: the open handle keeps the bytes until the stream ends.
+        try? FileManager.default.removeItem(atPath: path)
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: 0)
+        let file = SendableHandle(handle: handle)
+        let body = ResponseBody(contentLength: Int(size)) { writer in
+            defer { try? file.handle.close() }
+            while true {
+                let chunk = try await BlockingWork.run { try file.handle.read(upToCount: 1 << 20) ?? Data() }
+                if chunk.isEmpty { break }
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [
+            .contentType: type,
+            .contentDisposition: "attachment; filename=\"\(layer.id)-v\(version.number).\(ext)\"",
+            .cacheControl: "private, no-store",
+            HTTPField.Name("Content-Crs")!: "<\(parsed.crs.uri)>",
+            HTTPField.Name("Policy-Hash")!: grant.decision.policyHash,
+        ], body: body)
+    }
+
+    /// A file handle handed to the streaming body (used by one task at a time).
+    struct SendableHandle: @unchecked Sendable {
+        let handle: FileHandle
+    }
+}
