@@ -47,6 +47,17 @@ struct Documents {
         "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
         "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
         "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     ]
 
     // MARK: Collections
@@ -80,6 +91,8 @@ struct Documents {
         var minZoom: Int
         var maxZoom: Int
         var storageCrs: String
+        /// The CRSs features are served in (OGC API Features Part 2).
+        var crs: [String]
         var extent: Extent
         var currentVersion: Int
         var versions: [Version]
@@ -93,6 +106,9 @@ struct Documents {
         var links = [
             Link(href: "\(base)/collections/\(layer.id)", rel: "self", type: "application/json", title: layer.title),
             Link(href: "\(base)/collections/\(layer.id)/tiles", rel: "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", type: "application/json", title: "Vector tilesets"),
+            Link(href: "\(base)/collections/\(layer.id)/items", rel: "items", type: FeatureRoutes.geoJSONType, title: "Features (GeoJSON)"),
+            Link(href: "\(base)/collections/\(layer.id)/items?f=gpkg", rel: "enclosure", type: "application/geopackage+sqlite3", title: "Every feature you may see as a GeoPackage"),
+            Link(href: "\(base)/collections/\(layer.id)/queryables", rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", type: "application/schema+json", title: "Queryables"),
         ]
         for tms in TileMatrixSet.supported {
             links.append(Link(href: "\(base)/collections/\(layer.id)/tiles/\(tms.id)/tilejson", rel: "describedby", type: "application/json", title: "TileJSON (\(tms.id))"))
@@ -101,7 +117,8 @@ struct Documents {
         return Collection(
             id: layer.id, title: layer.title, owner: layer.owner, sensitivity: layer.sensitivity.rawValue,
             geometryType: v.geometryType.rawValue, featureCount: whole ? v.featureCount : nil,
-            minZoom: layer.minZoom, maxZoom: layer.maxZoom, storageCrs: v.crs.uri,
+            minZoom: layer.minZoom, maxZoom: layer.maxZoom, storageCrs: FeatureCRS.storage(v.crs).uri,
+            crs: FeatureCRS.offered(storage: v.crs).map(\.uri),
             extent: .init(spatial: .init(bbox: [[e.minX, e.minY, e.maxX, e.maxY]])),
             currentVersion: layer.currentVersion,
             versions: layer.versions.map {
