@@ -181,7 +181,7 @@ struct FeatureTests {
                 let region = r.status == .ok ? try r.json()["properties"]?["region"]?.string : nil
                 #expect(r.status == .notFound || region.map { ["VR09", "VR16"].contains($0) } == true)
             }
-            for bad in ["abc", "-1", "99999999999999999999", "1.5"] {
+            for bad in ["abc", "-1", "99999999999999999999", "1.5", "-9223372036854775808", "9223372036854775807"] {
                 #expect(try await client.execute("/collections/hydrants/items/\(bad)", as: "hdsr-editor").status == .notFound)
             }
         }
@@ -334,6 +334,15 @@ struct FeatureTests {
                 let r = try await client.execute("/collections/hydrants/items?filter=" + filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!, as: "locc-viewer")
                 #expect(r.status == .badRequest, "\(filter): \(r.status)")
                 #expect(r.text.contains(message), "\(filter): \(r.text)")
+            }
+            // A limited caller's spatial filter sees only its part of a feature: a polygon wholly
+            // outside HDSR's regions intersects nothing it may see, also under OR and NOT.
+            let outside = "POLYGON((3.3 50.7, 4.0 50.7, 4.0 51.2, 3.3 51.2, 3.3 50.7))"
+            for filter in ["S_INTERSECTS(geom,\(outside))", "S_INTERSECTS(geom,\(outside)) OR FALSE", "NOT NOT S_INTERSECTS(geom,\(outside))"] {
+                for layer in ["safety_regions", "hydrants"] {
+                    let r = try await Self.allItems(client, layer, as: "hdsr-editor", query: "limit=1000&filter=" + filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+                    #expect(r.status == .ok && r.features.isEmpty, "\(layer) \(filter): \(r.features.count)")
+                }
             }
             // A hidden attribute is as unknown as a missing one, in filters and equality parameters.
             for q in ["filter=capacity_m3h%20%3E%201", "capacity_m3h=5"] {

@@ -28,11 +28,13 @@ extension FeatureRoutes {
             return true
         }
         guard taken else {
-            var p = Problem(.serviceUnavailable, "Busy", detail: "\(Self.maximumConcurrentExports) exports are being written; try again shortly")
+            var p = Problem(.serviceUnavailable, "Busy", detail: "\(Self.maximumConcurrentExports) exports are being written or sent; try again shortly")
             p.headers[.retryAfter] = "10"
             throw p
         }
-        defer { Self.exportSlots.withLock { $0 -= 1 } }
+        // The slot (and with it the file's disk space) is held until the body is sent or the
+        // request fails: a client that never reads its exports cannot pile up copies.
+        let slot = ExportSlot()
 
         let directory = service.store.configuration.dataDirectory.appendingPathComponent("exports")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -47,7 +49,6 @@ extension FeatureRoutes {
             "LAYERSERVER_LAYER": layer.id,
             "LAYERSERVER_VERSION": String(version.number),
             "LAYERSERVER_POLICY_HASH": grant.decision.policyHash,
-            "LAYERSERVER_ACCESS_CLASS": grant.accessClass,
             "LAYERSERVER_EXPORTED_AT": Self.timestamp(now),
             "LAYERSERVER_CRS": parsed.crs.uri,
         ]
@@ -91,7 +92,10 @@ extension FeatureRoutes {
         try? handle.seek(toOffset: 0)
         let file = SendableHandle(handle: handle)
         let body = ResponseBody(contentLength: Int(size)) { writer in
-            defer { try? file.handle.close() }
+            defer {
+                try? file.handle.close()
+                withExtendedLifetime(slot) {}
+            }
             while true {
                 let chunk = try await BlockingWork.run { try file.handle.read(upToCount: 1 << 20) ?? Data() }
                 if chunk.isEmpty { break }
@@ -106,6 +110,20 @@ extension FeatureRoutes {
             HTTPField.Name("Content-Crs")!: "<\(parsed.crs.uri)>",
             HTTPField.Name("Policy-Hash")!: grant.decision.policyHash,
         ], body: body)
+    }
+
+    /// A taken export slot, given back when the last holder lets go of it: the route when it
+    /// fails, otherwise the response body once it is sent or discarded.
+    final class ExportSlot: Sendable {
+        deinit { FeatureRoutes.exportSlots.withLock { $0 -= 1 } }
+    }
+
+    /// Removes export files a stopped process left behind.
+    static func clearExports(in dataDirectory: URL) {
+        let directory = dataDirectory.appendingPathComponent("exports")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
     }
 
     /// A file handle handed to the streaming body (used by one task at a time).

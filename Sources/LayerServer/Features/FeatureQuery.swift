@@ -26,24 +26,38 @@ struct FeatureQuery {
     let box: Envelope?
     let filter: FeatureFilterSQL?
     let bound: Restriction.Bound
+    /// The requested bbox (layer CRS) for a caller limited to an area: the part of a feature it
+    /// sees must meet it (the stored envelope may reach the box with a hidden part only).
+    let visibleBox: Envelope?
 
     /// The query for a caller with `restriction`; nil when the caller sees nothing of the version
     /// inside `bbox` (layer CRS).
     static func make(version: LayerVersion, restriction: Restriction, scope: SpatialScope, bbox: Envelope?,
                      filter: FeatureFilterSQL?) throws -> FeatureQuery? {
         var box = bbox
+        var filter = filter
         if let e = filter?.envelope { box = box.map { $0.intersection(e) } ?? e }
         if restriction.filter != .everywhere {
             // A caller limited to an area always reads through the R-tree: rows without a
             // geometry are in no area.
-            guard let area = try scope.resolve(restriction.filter, crs: version.crs)?.envelope else { return nil }
-            box = (box ?? version.extent).intersection(area)
+            guard let area = try scope.resolve(restriction.filter, crs: version.crs) else { return nil }
+            box = (box ?? version.extent).intersection(area.envelope)
+            // S_INTERSECTS tests what the caller sees: intersects(stored, L ∩ area) is
+            // intersects(stored ∩ area, L), under OR and NOT too.
+            if var f = filter, !f.geometries.isEmpty {
+                f.geometries = try f.geometries.map { try GeometryOperations.intersection($0, area.geometry) }
+                filter = f
+            }
         }
         if let b = box, b.minX > b.maxX || b.minY > b.maxY { return nil }
         // Bound to the whole version, not to the box: features are served whole (not cut at
-        // the bbox), so the area must cut them wherever they reach.
-        guard let bound = try restriction.bind(to: version.extent, crs: version.crs, scope: scope) else { return nil }
-        return FeatureQuery(version: version, fields: restriction.visibleFields(version.fields), box: box, filter: filter, bound: bound)
+        // the bbox), so the area must cut them wherever they reach. The extent is widened so that
+        // points on its edge (and single-point layers) are not clipped away.
+        let e = version.extent
+        let margin = max(e.maxX - e.minX, e.maxY - e.minY, 1) * 0.01
+        guard let bound = try restriction.bind(to: e.buffered(by: margin), crs: version.crs, scope: scope) else { return nil }
+        return FeatureQuery(version: version, fields: restriction.visibleFields(version.fields), box: box, filter: filter, bound: bound,
+                            visibleBox: restriction.filter != .everywhere ? bbox : nil)
     }
 
     /// Where a page starts: after (ascending) or before (descending) a stored id.
@@ -87,7 +101,7 @@ struct FeatureQuery {
     /// The visible feature with the stored id `fid`, nil when there is none or the caller does not see it.
     func feature(_ db: Database, fid: Int64) throws -> VisibleFeature? {
         var found: VisibleFeature?
-        try run(db, from: .after(fid - 1), limit: 1, only: fid) { feature, _ in found = feature }
+        try run(db, from: .after(Int64.min), limit: 1, only: fid) { feature, _ in found = feature }
         return found
     }
 
@@ -154,7 +168,7 @@ struct FeatureQuery {
                 } else {
                     cut = try stored.flatMap { try bound.geometry($0) }
                 }
-                guard let cut else { try body(nil, fid); continue }
+                guard let cut, try meetsVisibleBox(cut) else { try body(nil, fid); continue }
                 visible = cut
             } else {
                 visible = stored
@@ -162,6 +176,14 @@ struct FeatureQuery {
             columns.read(row, into: &attributes)
             try body(VisibleFeature(id: bound.id(fid), fid: fid, geometry: visible, attributes: attributes), fid)
         }
+    }
+
+    /// Whether the visible part of a feature meets the requested bbox (always, without one).
+    private func meetsVisibleBox(_ g: Geometry) throws -> Bool {
+        guard let visibleBox else { return true }
+        if case .point(let p?) = g { return visibleBox.contains(p) }
+        guard let e = g.envelope, e.intersects(visibleBox) else { return false }
+        return try GeometryOperations.intersects(g, .polygon(visibleBox.polygon))
     }
 
     /// `ls_s_intersects(geom, i)`: whether a stored geometry intersects the i-th literal.

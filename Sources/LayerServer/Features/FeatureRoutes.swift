@@ -18,6 +18,7 @@ struct FeatureRoutes {
     static let geoJSONType = "application/geo+json"
 
     func register(on router: Router<ServerContext>) {
+        Self.clearExports(in: service.store.configuration.dataDirectory)
         router.get("/collections/:layer/items") { request, context in
             try await items(request, context)
         }
