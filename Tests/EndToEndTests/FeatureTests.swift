@@ -366,19 +366,7 @@ struct FeatureClientTests {
         }
         try await MapWorld.withServer { client in
             let port = try #require(client.client.port)
-            let (status, output) = try await BlockingWork.run {
-                let p = Process()
-                p.executableURL = WMTSTests.python
-                p.arguments = [ServerFixture.repository.appendingPathComponent("Tests/clients/features_clients.py").path,
-                               "http://127.0.0.1:\(port)", client.world.token("hdsr-editor"), "hydrants"]
-                let pipe = Pipe()
-                p.standardOutput = pipe
-                p.standardError = pipe
-                try p.run()
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-            }
+            let (status, output) = try await WMTSTests.runClient("features_clients.py", ["http://127.0.0.1:\(port)", client.world.token("hdsr-editor"), "hydrants"])
             #expect(status == 0 && output.hasSuffix("ok\n"), "\(output)")
         }
     }

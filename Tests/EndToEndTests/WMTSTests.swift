@@ -111,6 +111,22 @@ struct WMTSTests {
     /// The tests' Python (OWSLib, lxml), from the virtual environment `make test` creates.
     static let python = ServerFixture.repository.appendingPathComponent(".build/test-venv/bin/python")
 
+    /// Runs a script of Tests/clients with the tests' Python; its status and output.
+    static func runClient(_ script: String, _ arguments: [String]) async throws -> (Int32, String) {
+        try await BlockingWork.run {
+            let p = Process()
+            p.executableURL = python
+            p.arguments = [ServerFixture.repository.appendingPathComponent("Tests/clients/\(script)").path] + arguments
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+    }
+
     @Test("OWSLib reads the capabilities and fetches tiles in both matrix sets; GDAL's WMTS driver opens a layer")
     func clients() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
@@ -119,19 +135,7 @@ struct WMTSTests {
         }
         try await MapWorld.withServer { client in
             let port = try #require(client.client.port)
-            let (status, output) = try await BlockingWork.run {
-                let p = Process()
-                p.executableURL = Self.python
-                p.arguments = [ServerFixture.repository.appendingPathComponent("Tests/clients/wmts_clients.py").path,
-                               "http://127.0.0.1:\(port)", client.world.token("locc-viewer")]
-                let pipe = Pipe()
-                p.standardOutput = pipe
-                p.standardError = pipe
-                try p.run()
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-            }
+            let (status, output) = try await Self.runClient("wmts_clients.py", ["http://127.0.0.1:\(port)", client.world.token("locc-viewer")])
             #expect(status == 0 && output.hasSuffix("ok\n"), "\(output)")
         }
     }
