@@ -128,19 +128,21 @@ actor ServerFixture {
                                         cacheBytes: Int = 64 << 20, clock: @escaping @Sendable () -> Date = { Date() },
                                         configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
                                         _ test: @escaping @Sendable (AuthClient) async throws -> T) async throws -> T {
-        let (dir, tokens) = try await shared.dataDirectory()
-        var config = ServerConfiguration(host: "127.0.0.1", port: 0, store: StoreConfiguration(dataDirectory: dir),
-                                         access: .init(anonymousAccess: anonymousAccess), tileCacheBytes: cacheBytes)
-        config.catalogPollInterval = .milliseconds(200)
-        configure(&config)
-        var logger = Logger(label: "e2e")
-        logger.logLevel = .warning
-        let transformers = TransformerPool()
-        let service = try Server.makeService(configuration: config, transformers: transformers, logger: logger, clock: clock)
-        let app = try Server.application(configuration: config, service: service, transformers: transformers, logger: logger)
-        let bearer = token.map { tokens[keyPath: $0] }
-        return try await app.test(.live) { client in
-            try await test(AuthClient(client: client, token: bearer, tokens: tokens, service: service))
+        try await ServerGate.run {
+            let (dir, tokens) = try await shared.dataDirectory()
+            var config = ServerConfiguration(host: "127.0.0.1", port: 0, store: StoreConfiguration(dataDirectory: dir),
+                                             access: .init(anonymousAccess: anonymousAccess), tileCacheBytes: cacheBytes)
+            config.catalogPollInterval = .milliseconds(200)
+            configure(&config)
+            var logger = Logger(label: "e2e")
+            logger.logLevel = .warning
+            let transformers = TransformerPool()
+            let service = try Server.makeService(configuration: config, transformers: transformers, logger: logger, clock: clock)
+            let app = try Server.application(configuration: config, service: service, transformers: transformers, logger: logger)
+            let bearer = token.map { tokens[keyPath: $0] }
+            return try await app.test(.live) { client in
+                try await test(AuthClient(client: client, token: bearer, tokens: tokens, service: service))
+            }
         }
     }
 

@@ -39,17 +39,19 @@ struct UploadWorld: Sendable {
     func withServer<T: Sendable>(limits: UploadLimits = UploadWorld.testLimits, cacheBytes: Int = 16 << 20,
                                  configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
                                  _ test: @escaping @Sendable (UploadClient) async throws -> T) async throws -> T {
-        var config = ServerConfiguration(host: "127.0.0.1", port: 0, store: StoreConfiguration(dataDirectory: directory), tileCacheBytes: cacheBytes)
-        config.catalogPollInterval = .milliseconds(200)
-        config.uploads = limits
-        configure(&config)
-        var logger = Logger(label: "e2e-upload")
-        logger.logLevel = .warning
-        let transformers = TransformerPool()
-        let service = try Server.makeService(configuration: config, transformers: transformers, logger: logger)
-        let app = try Server.application(configuration: config, service: service, transformers: transformers, logger: logger)
-        return try await app.test(.live) { client in
-            try await test(UploadClient(client: client, world: self, service: service))
+        try await ServerGate.run {
+            var config = ServerConfiguration(host: "127.0.0.1", port: 0, store: StoreConfiguration(dataDirectory: directory), tileCacheBytes: cacheBytes)
+            config.catalogPollInterval = .milliseconds(200)
+            config.uploads = limits
+            configure(&config)
+            var logger = Logger(label: "e2e-upload")
+            logger.logLevel = .warning
+            let transformers = TransformerPool()
+            let service = try Server.makeService(configuration: config, transformers: transformers, logger: logger)
+            let app = try Server.application(configuration: config, service: service, transformers: transformers, logger: logger)
+            return try await app.test(.live) { client in
+                try await test(UploadClient(client: client, world: self, service: service))
+            }
         }
     }
 

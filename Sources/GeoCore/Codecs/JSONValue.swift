@@ -19,9 +19,10 @@ public enum JSONValue: Hashable, Sendable, Decodable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
-    /// Parses JSON bytes.
+    /// Parses JSON bytes (one value, any type; see ``JSONReader`` for the limits).
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        var reader = JSONReader(data)
+        return try reader.document()
     }
 
     /// The member `key` of an object, nil otherwise.

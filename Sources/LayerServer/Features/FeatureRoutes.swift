@@ -306,7 +306,7 @@ struct FeatureRoutes {
     /// The audit item of a feature read: the version and the stored ids, as ranges
     /// (`items v3: 1-40,52`).
     static func auditItem(_ what: String, version: Int, fids: [Int64]) -> String {
-        var out = "\(what) v\(version): "
+        let out = "\(what) v\(version): "
         guard !fids.isEmpty else { return out + "none" }
         let sorted = fids.sorted()
         var start = sorted[0]
