@@ -123,6 +123,9 @@ public final class LayerService: Sendable {
         return (layer, grant)
     }
 
+    /// How many layers the catalog holds (for `/metrics`).
+    var catalogCount: Int { snapshot.withLock { $0.layers.count } }
+
     /// The layer regardless of access: for administration and explanations only.
     public func catalogLayer(_ id: String) -> Layer? {
         snapshot.withLock { $0.layers[id] }
@@ -214,11 +217,14 @@ public final class LayerService: Sendable {
     /// (and the gzip form kept beside the plain one).
     func cached(_ key: TileCacheKey, gzip: Bool, render: @escaping @Sendable () async throws -> [UInt8]) async throws -> TileResult {
         var entry: CachedTile
+        let format = key.format.hasPrefix("png") ? "png" : "mvt"
         if let hit = cache.get(key) {
             entry = hit
+            access.metrics.tile(format: format, source: .memory)
         } else if let disk = cache.disk, disk.accepts(key), let stored = try await BlockingWork.run({ disk.read(key) }) {
             entry = CachedTile(body: ByteBuffer(bytes: stored), gzipped: nil)
             cache.put(key, entry)
+            access.metrics.tile(format: format, source: .disk)
         } else {
             // One render per key at a time: concurrent misses of the same tile wait for it.
             let (flight, leads) = renders.withLock { inFlight -> (Task<[UInt8], Error>, Bool) in
@@ -235,6 +241,8 @@ public final class LayerService: Sendable {
                 throw error
             }
             entry = CachedTile(body: ByteBuffer(bytes: bytes), gzipped: nil)
+            // A wait for another request's render counts as a render: the tile was not in a cache.
+            access.metrics.tile(format: format, source: .rendered)
             if leads {
                 cache.put(key, entry)
                 _ = renders.withLock { $0.removeValue(forKey: key) }

@@ -51,9 +51,12 @@ public final class LayerGrant: Sendable {
     let auditKey: AuditRecorder.Key?
     /// The policy generation the decision was made in.
     let generation: Int
+    /// The caller's organisation (empty for anonymous callers), for the read counts of `/metrics`.
+    let organisation: String
 
-    init(layer: String, decision: Decision, accessClass: String, auditKey: AuditRecorder.Key?, generation: Int) {
+    init(layer: String, decision: Decision, accessClass: String, auditKey: AuditRecorder.Key?, generation: Int, organisation: String) {
         self.layer = layer
+        self.organisation = organisation
         self.decision = decision
         self.accessClass = accessClass
         self.auditKey = auditKey
@@ -109,17 +112,21 @@ public final class AccessControl: Sendable {
     /// Counts refused credentials per source address.
     public let refusals: RefusalLimiter
     public let configuration: Configuration
+    /// Denials, refused credentials and reads are counted here (for `/metrics`).
+    public let metrics: ServiceMetrics
     /// The URL-signing key's bytes (SymmetricKey is not Sendable; one is made per use).
     let keyBytes: [UInt8]
     var key: SymmetricKey { SymmetricKey(data: keyBytes) }
     let logger: Logger
     private let state: Mutex<State>
 
-    public init(store: AccessStore, configuration: Configuration, logger: Logger = Logger(label: "layerserver.access")) throws {
+    public init(store: AccessStore, configuration: Configuration, metrics: ServiceMetrics = ServiceMetrics(),
+                logger: Logger = Logger(label: "layerserver.access")) throws {
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        self.recorder = AuditRecorder(store: store, refusalInterval: configuration.refusalAuditInterval, logger: logger)
+        self.metrics = metrics
+        self.recorder = AuditRecorder(store: store, refusalInterval: configuration.refusalAuditInterval, metrics: metrics, logger: logger)
         self.refusals = RefusalLimiter(perMinute: configuration.refusalsPerMinute)
         self.keyBytes = try store.signingKey().withUnsafeBytes { Array($0) }
         let (policy, generation) = try store.current()
@@ -294,7 +301,8 @@ public final class AccessControl: Sendable {
             kind: decision.allowed ? .read : .denial, subject: principal.subject.text, organisation: principal.organisation,
             action: "read", resource: "layer:" + layer, decision: decision.allowed ? "allow" : "deny", rules: decision.rules,
             policyHash: decision.policyHash, detail: decision.reasons.joined(separator: "; ")) : nil
-        let grant = LayerGrant(layer: layer, decision: decision, accessClass: Self.accessClass(decision), auditKey: auditKey, generation: generation)
+        let grant = LayerGrant(layer: layer, decision: decision, accessClass: Self.accessClass(decision), auditKey: auditKey,
+                               generation: generation, organisation: principal.organisation)
         state.withLock { s in
             guard s.generation == generation else { return }
             if s.memo.count > 50_000 { s.memo.removeAll() }
@@ -321,12 +329,18 @@ public final class AccessControl: Sendable {
 
     /// Records a read decision: denials always, allowed reads of restricted and confidential layers.
     public func audit(read grant: LayerGrant, item: @autoclosure () -> String?, at time: Date) {
+        if grant.decision.allowed {
+            metrics.read(layer: grant.layer, organisation: grant.organisation)
+        } else {
+            metrics.denial(rules: grant.decision.rules)
+        }
         guard let key = grant.auditKey else { return }
         recorder.record(key, item: item(), at: time)
     }
 
     /// Records any other denied decision.
     public func audit(denied d: Decision, principal: Principal, action: Action, resource: Resource, at time: Date) {
+        metrics.denial(rules: d.rules)
         recorder.record(.denial, subject: principal.subject.text, organisation: principal.organisation, action: action.rawValue,
                         resource: resource.text, decision: "deny", rules: d.rules, policyHash: d.policyHash, item: nil,
                         detail: d.reasons.joined(separator: "; "), at: time)
@@ -335,6 +349,7 @@ public final class AccessControl: Sendable {
     /// Records a refused credential, merged per source address and reason (see
     /// ``AuditRecorder/recordRefusal(address:reason:claimed:path:policyHash:at:)``).
     public func audit(_ failure: AuthenticationFailure, address: String, path: String, at time: Date) {
+        metrics.authenticationFailure(reason: failure.auditReason)
         recorder.recordRefusal(address: address, reason: failure.auditReason, claimed: failure.claimed, path: path,
                                policyHash: policy.hash, at: time)
     }

@@ -84,9 +84,12 @@ public final class AuditRecorder: Sendable {
     private let state = Mutex(State())
     let store: AccessStore
     let logger: Logger
+    let metrics: ServiceMetrics?
 
-    public init(store: AccessStore, refusalInterval: Duration = .seconds(60), logger: Logger = Logger(label: "layerserver.audit")) {
+    public init(store: AccessStore, refusalInterval: Duration = .seconds(60), metrics: ServiceMetrics? = nil,
+                logger: Logger = Logger(label: "layerserver.audit")) {
         self.store = store
+        self.metrics = metrics
         self.refusalInterval = refusalInterval
         self.logger = logger
     }
@@ -198,6 +201,7 @@ public final class AuditRecorder: Sendable {
         }
         do {
             try await store.append(events)
+            metrics?.auditRecordsWritten(events.count)
         } catch {
             // Put them back: nothing recorded is dropped because the store was busy.
             state.withLock { s in

@@ -44,6 +44,7 @@ import TileRender
 /// | `tile-disk-cache-mb` | `LAYERSERVER_TILE_DISK_CACHE_MB` | `0`: no disk tier; else its budget in `DATA/tile-cache` |
 /// | `cors-origins` | `LAYERSERVER_CORS_ORIGINS` | none: other origins' pages may not call the service; `*` or `https://a.example,https://b.example` |
 /// | `default-style` | `LAYERSERVER_DEFAULT_STYLE` | `operational-picture`: draws a layer alone on `/collections/{id}/map/tiles` |
+/// | `metrics-token` | `LAYERSERVER_METRICS_TOKEN` | none: no `/metrics`; else the bearer secret (32+ characters) a Prometheus scrape sends |
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
     public var host: String
@@ -83,6 +84,8 @@ public struct ServerConfiguration: Sendable {
     public var defaultStyle = "operational-picture"
     /// Other origins whose web pages may call the service (CORS); none by default.
     public var crossOrigin = CrossOriginPolicy.none
+    /// The bearer secret of `/metrics`; nil (the default) serves no `/metrics` at all.
+    public var metricsToken: String?
 
     /// Creates a configuration with the defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, store: StoreConfiguration,
@@ -189,6 +192,12 @@ public struct ServerConfiguration: Sendable {
             throw StoreError(.invalidRequest, "cors-origins=* together with anonymous-access=true would let any web page read the service through its visitors' browsers; list the origins instead")
         }
         config.tileDiskCacheBytes = try int("tile-disk-cache-mb", 0, 0...1_048_576) << 20
+        if let token = reader.string(forKey: "metrics-token"), !token.isEmpty {
+            guard token.count >= 32, token.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "," }) else {
+                throw StoreError(.invalidRequest, "metrics-token must be at least 32 printable ASCII characters without spaces or commas (for example: openssl rand -hex 32)")
+            }
+            config.metricsToken = token
+        }
         let headMinutes = try int("audit-head-log-minutes", 60, 0...525_600)
         config.auditHeadLogInterval = headMinutes == 0 ? nil : .seconds(headMinutes * 60)
         return config

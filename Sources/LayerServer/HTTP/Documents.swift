@@ -29,6 +29,7 @@ struct Documents {
             "description": AnyEncodable("Map layers of Dutch crisis partners as OGC API Tiles (MVT) and map images (PNG from MapLibre styles, WMTS) in NetherlandsRDNewQuad and WebMercatorQuad."),
             "links": AnyEncodable([
                 Link(href: "\(base)/", rel: "self", type: "application/json", title: "This document"),
+                Link(href: "\(base)/api", rel: "service-desc", type: APIDocument.openAPIType, title: "The API (OpenAPI 3.0)"),
                 Link(href: "\(base)/conformance", rel: "conformance", type: "application/json", title: "Conformance classes"),
                 Link(href: "\(base)/collections", rel: "data", type: "application/json", title: "Layers"),
                 Link(href: "\(base)/tileMatrixSets", rel: "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", type: "application/json", title: "Tile matrix sets"),
@@ -40,15 +41,18 @@ struct Documents {
 
     static let conformance = [
         "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/oas30",
         "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
         "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
         "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
         "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
         "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
         "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
         "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
         "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",

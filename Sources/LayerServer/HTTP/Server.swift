@@ -18,6 +18,9 @@ public enum Server {
         // Outermost, so that error answers carry the CORS headers too (a page must be able to
         // read a 401 or 404 to tell its user).
         router.middlewares.add(CrossOriginMiddleware(policy: configuration.crossOrigin))
+        // Inside CORS (preflights are not requests of a route), outside the problem middleware
+        // (so that it counts the statuses of error answers).
+        router.middlewares.add(MetricsMiddleware(metrics: service.access.metrics))
         router.middlewares.add(ProblemMiddleware(logger: logger))
         let routes = Routes(service: service, transformers: transformers, publicURL: configuration.publicURL)
         routes.register(on: router)
@@ -34,6 +37,17 @@ public enum Server {
         let maps = MapService(layers: service, pictures: pictures, styles: styles)
         MapRoutes(routes: routes, maps: maps).register(on: router)
         WMTSRoutes(routes: routes, maps: maps).register(on: router)
+        if let token = configuration.metricsToken {
+            MetricsRoutes(service: service, token: token).register(on: router)
+        }
+        // The API document, checked against the routes: the application does not start if they differ.
+        let metricsEnabled = configuration.metricsToken != nil
+        router.get("/api") { request, _ -> Response in
+            let document = APIDocument.document(base: routes.documents(request).base, metricsEnabled: metricsEnabled)
+            return Response(status: .ok, headers: [.contentType: APIDocument.openAPIType, .cacheControl: "public, max-age=300"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: try Routes.encoder.encode(document))))
+        }
+        try APIDocument.check(router.routes.map { (method: $0.method.rawValue, path: $0.path.description) }, metricsEnabled: metricsEnabled)
         let guardConfiguration = configuration.connections.guardConfiguration
         var services: [any Service] = [
             CatalogPoller(service: service, interval: configuration.catalogPollInterval, logger: logger),
