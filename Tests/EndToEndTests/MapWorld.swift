@@ -17,13 +17,16 @@ actor MapWorld {
         return try await task.value
     }
 
-    private static func build() async throws -> UploadWorld {
+    private static func build() async throws -> UploadWorld { try await fresh(hydrants: 4_000) }
+
+    /// A demo data directory of this test's own (for tests that change what they serve).
+    static func fresh(hydrants: Int) async throws -> UploadWorld {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("layerserver-maps-\(UUID().uuidString)")
         return try await BlockingWork.run {
             let store = try LayerStore(configuration: StoreConfiguration(dataDirectory: dir))
             let fixtures = ServerFixture.repository.appendingPathComponent("fixtures")
             let transformers = TransformerPool()
-            try DemoData.prepare(store: store, fixtures: fixtures, transformers: transformers, hydrants: 4_000) { _ in }
+            try DemoData.prepare(store: store, fixtures: fixtures, transformers: transformers, hydrants: hydrants) { _ in }
             _ = try DemoPicture.apply(store: store, fixtures: fixtures, transformers: transformers)
             let members = try DemoCast.apply(AccessStore(store: store))
             return UploadWorld(directory: dir, tokens: Dictionary(uniqueKeysWithValues: members.map { ($0.user, $0.token) }))

@@ -41,6 +41,8 @@ enum APIDocument {
         var body: [(String, Schema)] = []
         /// False for the few routes anyone may call (landing, conformance, health, sprites, fonts).
         var secured = true
+        /// Media types of error answers: problem details, and for WMTS also OWS exception reports.
+        var errors = ["application/problem+json"]
     }
 
     // MARK: Schemas
@@ -172,11 +174,11 @@ enum APIDocument {
         get("/fonts/{fontstack}/{range}", "Maps", "SDF glyphs of a font stack ({start}-{end}.pbf)", [media(["application/x-protobuf"], "Glyphs")], secured: false),
         get("/wmts", "Maps", "OGC WMTS 1.0 key-value requests (GetCapabilities, GetTile)",
             query: ["SERVICE", "REQUEST", "VERSION", "LAYER", "STYLE", "FORMAT", "TILEMATRIXSET", "TILEMATRIX", "TILEROW", "TILECOL"].map { p($0, string, "WMTS KVP parameter (any case)") } + [accessParameter],
-            [Answer(status: "200", description: "Capabilities or a tile", content: [("application/xml", string), ("image/png", binary)]), notModified]),
+            [Answer(status: "200", description: "Capabilities or a tile", content: [("application/xml", string), ("image/png", binary)]), notModified]).ows,
         get("/wmts/1.0.0/WMTSCapabilities.xml", "Maps", "OGC WMTS 1.0 capabilities (RESTful)",
-            query: [accessParameter], [Answer(status: "200", description: "Capabilities", content: [("application/xml", string)])]),
+            query: [accessParameter], [Answer(status: "200", description: "Capabilities", content: [("application/xml", string)])]).ows,
         get("/wmts/{layer}/{style}/{tms}/{z}/{row}/{col}", "Maps", "OGC WMTS 1.0 RESTful tile ({col}.png)",
-            query: [accessParameter], [media(["image/png"], "PNG"), notModified]),
+            query: [accessParameter], [media(["image/png"], "PNG"), notModified]).ows,
 
         write(.post, "/pictures/{region}/contributions", "Risk pictures", "Submit a contribution (JSON or a CAP alert)",
               body: [(json, object()), ("application/cap+xml", string)]),
@@ -208,8 +210,8 @@ enum APIDocument {
 
         get("/access/explain", "Access", "Why a user may (not) read a layer",
             query: [p("user", string, "The user", required: true), p("layer", string, "The layer", required: true), at], [jsonAnswer()]),
-        get("/access/rules", "Access", "The policy's rules", [jsonAnswer()]),
-        get("/access/versions", "Access", "The policy's versions", [jsonAnswer()]),
+        get("/access/rules", "Access", "The policy's rules", [jsonAnswer(array(object()))]),
+        get("/access/versions", "Access", "The policy's versions", [jsonAnswer(array(object()))]),
         get("/access/matrix", "Access", "Who may read which layer, where",
             query: [p("policy", string, "A policy hash (default current)"), at, p("format", enumeration(["json", "csv"]), "The format")],
             [Answer(status: "200", description: "The matrix", content: [(json, object()), ("text/csv", string)])]),
@@ -229,7 +231,7 @@ enum APIDocument {
         write(.delete, "/admin/users/{id}", "Administration", "Remove a user", body: []),
         write(.delete, "/admin/activities/{id}", "Administration", "Remove an activity", body: []),
         write(.put, "/admin/layers/{id}/conditions", "Administration", "Set a layer's owner, sensitivity and conditions"),
-        get("/admin/tokens", "Administration", "Issued tokens (without secrets)", [jsonAnswer()]),
+        get("/admin/tokens", "Administration", "Issued tokens (without secrets)", [jsonAnswer(array(object()))]),
         write(.post, "/admin/users/{id}/tokens", "Administration", "Issue a token for a user"),
         write(.delete, "/admin/tokens/{id}", "Administration", "Revoke a token", body: []),
     ]
@@ -255,8 +257,12 @@ enum APIDocument {
     static func document(base: String, metricsEnabled: Bool) -> JSONValue {
         var paths: [String: [String: JSONValue]] = [:]
         for op in operations where metricsEnabled || op.path != "/metrics" {
+            // Tile and version numbers are integers, except where a file suffix follows them (XYZ, WMTS REST).
+            let numbered = !op.path.hasPrefix("/xyz/") && !op.path.hasPrefix("/wmts/")
             var parameters: [JSONValue] = pathParameters(op.path).map { name in
-                .object(["name": .string(name), "in": .string("path"), "required": .bool(true), "schema": string])
+                let whole = numbered && ["z", "row", "col", "version", "n"].contains(name)
+                return .object(["name": .string(name), "in": .string("path"), "required": .bool(true),
+                                "schema": whole ? .object(["type": .string("integer"), "minimum": .number(0)]) : string])
             }
             for q in op.query {
                 var o: [String: JSONValue] = ["name": .string(q.name), "in": .string("query"), "required": .bool(q.required),
@@ -275,8 +281,10 @@ enum APIDocument {
                 }
                 responses[a.status] = .object(r)
             }
-            responses["default"] = .object(["description": .string("An error (RFC 9457 problem details)"),
-                                            "content": .object(["application/problem+json": .object(["schema": ref("Problem")])])])
+            responses["default"] = .object(["description": .string(op.errors.count > 1 ? "An error (problem details, or an OWS exception report)" : "An error (RFC 9457 problem details)"),
+                                            "content": .object(Dictionary(uniqueKeysWithValues: op.errors.map { type in
+                                                (type, JSONValue.object(["schema": type == "application/problem+json" ? ref("Problem") : string]))
+                                            }))])
             var o: [String: JSONValue] = [
                 "summary": .string(op.summary), "tags": .array([.string(op.tag)]),
                 "operationId": .string(operationID(op)), "responses": .object(responses),
@@ -310,5 +318,14 @@ enum APIDocument {
     static func operationID(_ op: Operation) -> String {
         let words = op.path.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { $0.prefix(1).uppercased() + $0.dropFirst() }
         return op.method.rawValue.lowercased() + (words.isEmpty ? "Root" : words.joined())
+    }
+}
+
+extension APIDocument.Operation {
+    /// The operation with WMTS's error answers (OWS exception reports) besides problem details.
+    var ows: Self {
+        var o = self
+        o.errors = ["application/problem+json", "application/xml"]
+        return o
     }
 }
