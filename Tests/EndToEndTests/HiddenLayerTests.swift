@@ -86,6 +86,8 @@ struct HiddenLayerTests {
             (.get, "/collections/\(id)/items?cursor=forged", nil),
             (.get, "/collections/\(id)/items/1", nil),
             (.get, "/collections/\(id)/queryables", nil),
+            (.get, "/collections/\(id)/tiles/WebMercatorQuad/mbtiles?minzoom=5&maxzoom=6", nil),
+            (.get, "/collections/\(id)/tiles/NetherlandsRDNewQuad/mbtiles", nil),
             (.post, "/collections/\(id)/versions/1/publish", nil),
             (.post, "/collections/\(id)/versions/2/discard", nil),
             (.post, "/collections/\(id)/rollback", nil),

@@ -22,23 +22,8 @@ extension FeatureRoutes {
         case .csv: ("CSV", "csv", "text/csv; charset=utf-8")
         case .json: ("GeoJSON", "json", Self.geoJSONType)
         }
-        let taken = Self.exportSlots.withLock { n -> Bool in
-            guard n < Self.maximumConcurrentExports else { return false }
-            n += 1
-            return true
-        }
-        guard taken else {
-            var p = Problem(.serviceUnavailable, "Busy", detail: "\(Self.maximumConcurrentExports) exports are being written or sent; try again shortly")
-            p.headers[.retryAfter] = "10"
-            throw p
-        }
-        // The slot (and with it the file's disk space) is held until the body is sent or the
-        // request fails: a client that never reads its exports cannot pile up copies.
-        let slot = ExportSlot()
-
-        let directory = service.store.configuration.dataDirectory.appendingPathComponent("exports")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("\(UUID().uuidString).\(ext)").path
+        let slot = try ExportSlot.take()
+        let path = try exportPath(ext)
         let now = service.clock()
         let version = layer.current
         let restriction = Restriction(grant, layer: layer, secret: service.access.keyBytes)
@@ -79,6 +64,51 @@ extension FeatureRoutes {
             throw error
         }
         service.access.audit(read: grant, item: Self.auditItem("export \(ext)", version: version.number, fids: fids), at: now)
+        let body = try Self.streamed(path, slot: slot)
+        return Response(status: .ok, headers: [
+            .contentType: type,
+            .contentDisposition: "attachment; filename=\"\(layer.id)-v\(version.number).\(ext)\"",
+            .cacheControl: "private, no-store",
+            HTTPField.Name("Content-Crs")!: "<\(parsed.crs.uri)>",
+            HTTPField.Name("Policy-Hash")!: grant.decision.policyHash,
+        ], body: body)
+    }
+
+    /// A taken export slot, given back when the last holder lets go of it: the route when it
+    /// fails, otherwise the response body once it is sent or discarded. The slot (and with it
+    /// the file's disk space) is held until the body is sent or the request fails: a client that
+    /// never reads its exports cannot pile up copies.
+    final class ExportSlot: Sendable {
+        private init() {}
+        deinit { FeatureRoutes.exportSlots.withLock { $0 -= 1 } }
+
+        /// A slot, or 503 with Retry-After when every slot is taken.
+        static func take() throws -> ExportSlot {
+            let taken = FeatureRoutes.exportSlots.withLock { n -> Bool in
+                guard n < FeatureRoutes.maximumConcurrentExports else { return false }
+                n += 1
+                return true
+            }
+            guard taken else {
+                var p = Problem(.serviceUnavailable, "Busy", detail: "\(FeatureRoutes.maximumConcurrentExports) exports are being written or sent; try again shortly")
+                p.headers[.retryAfter] = "10"
+                throw p
+            }
+            return ExportSlot()
+        }
+    }
+
+    /// A new file name in `DATA/exports` with the extension `ext`.
+    func exportPath(_ ext: String) throws -> String {
+        let directory = service.store.configuration.dataDirectory.appendingPathComponent("exports")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent("\(UUID().uuidString).\(ext)").path
+    }
+
+    /// The written file at `path` as a response body: opened, unlinked at once (the open handle
+    /// keeps the bytes until the stream ends), streamed in 1 MiB chunks off the cooperative pool,
+    /// holding `slot` until then.
+    static func streamed(_ path: String, slot: ExportSlot) throws -> ResponseBody {
         let handle: FileHandle
         do {
             handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
@@ -86,12 +116,11 @@ extension FeatureRoutes {
             try? FileManager.default.removeItem(atPath: path)
             throw Problem(.internalServerError, "Export failed", detail: "the export file cannot be read back")
         }
-        // Unlinked now: the open handle keeps the bytes until the stream ends.
         try? FileManager.default.removeItem(atPath: path)
         let size = (try? handle.seekToEnd()) ?? 0
         try? handle.seek(toOffset: 0)
         let file = SendableHandle(handle: handle)
-        let body = ResponseBody(contentLength: Int(size)) { writer in
+        return ResponseBody(contentLength: Int(size)) { writer in
             defer {
                 try? file.handle.close()
                 withExtendedLifetime(slot) {}
@@ -103,19 +132,6 @@ extension FeatureRoutes {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [
-            .contentType: type,
-            .contentDisposition: "attachment; filename=\"\(layer.id)-v\(version.number).\(ext)\"",
-            .cacheControl: "private, no-store",
-            HTTPField.Name("Content-Crs")!: "<\(parsed.crs.uri)>",
-            HTTPField.Name("Policy-Hash")!: grant.decision.policyHash,
-        ], body: body)
-    }
-
-    /// A taken export slot, given back when the last holder lets go of it: the route when it
-    /// fails, otherwise the response body once it is sent or discarded.
-    final class ExportSlot: Sendable {
-        deinit { FeatureRoutes.exportSlots.withLock { $0 -= 1 } }
     }
 
     /// Removes export files a stopped process left behind.

@@ -25,6 +25,9 @@ struct FeatureRoutes {
         router.get("/collections/:layer/items/:featureId") { request, context in
             try await item(request, context)
         }
+        router.get("/collections/:layer/tiles/:tms/mbtiles") { request, context in
+            try await mbtiles(request, context)
+        }
         router.get("/collections/:layer/queryables") { request, context in
             let (layer, grant) = try granted(request, context)
             service.access.audit(read: grant, item: nil, at: service.clock())

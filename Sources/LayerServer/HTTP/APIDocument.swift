@@ -130,6 +130,11 @@ enum APIDocument {
         get("/collections/{layer}/tiles/{tms}/tilejson", "Vector tiles", "TileJSON 3.0 with a signed tile URL template", [jsonAnswer()]),
         get("/collections/{layer}/tiles/{tms}/{z}/{row}/{col}", "Vector tiles", "A vector tile (MVT) of what the caller may see",
             query: tileParameters, [media([mvt], "Mapbox Vector Tile 2.1"), emptyTile, notModified]),
+        get("/collections/{layer}/tiles/{tms}/mbtiles", "Vector tiles", "An offline package (MBTiles 1.3) of the caller's tiles of an area and zoom range (WebMercatorQuad)",
+            query: [p("bbox", array(number), "minlon,minlat,maxlon,maxlat (CRS84); default the layer's extent"),
+                    p("minzoom", .object(["type": .string("integer"), "minimum": .number(0)]), "Lowest zoom (default the layer's)"),
+                    p("maxzoom", .object(["type": .string("integer"), "minimum": .number(0)]), "Highest zoom (default the layer's)")],
+            [media(["application/vnd.sqlite3"], "MBTiles (SQLite)")]),
         get("/tileMatrixSets", "Vector tiles", "The tile matrix sets", [jsonAnswer()]),
         get("/tileMatrixSets/{tms}", "Vector tiles", "One tile matrix set (OGC TMS 2.0)", [jsonAnswer()]),
 

@@ -1,0 +1,94 @@
+import AccessPolicy
+import CompressNIO
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import LayerServer
+import NIOCore
+import Testing
+
+/// Issue 13, item 4: vector-tile packages (MBTiles) of an area and zoom range, per access class.
+@Suite("MBTiles packages")
+struct TilePackageTests {
+    /// Around Utrecht and the HDSR area (VR09 and VR16), in CRS84.
+    static let utrecht = "4.9,51.95,5.4,52.2"
+
+    @Test("for each demo cast member the package holds exactly the tiles the tile route gives it, with the policy hash and time; hidden layers are missing")
+    func perMember() async throws {
+        let users = ["locc-viewer", "im-utrecht", "hdsr-editor", "standby-viewer", "stedin-viewer", "adhoc-viewer"]
+        try await MapWorld.withServer { client in
+            let now = client.service.clock()
+            var (packaged, hidden) = (0, 0)
+            for layer in ["hydrants", "gas_stations", "water_facilities"] { for user in users {
+                let principal = try client.service.access.authenticate(authorization: "Bearer \(client.world.token(user))", at: now).get()
+                let grant = client.service.access.readGrant(principal, layer: layer, at: now)
+                let r = try await client.execute("/collections/\(layer)/tiles/WebMercatorQuad/mbtiles?bbox=\(Self.utrecht)&minzoom=9&maxzoom=12", as: user)
+                guard grant.decision.allowed else {
+                    #expect(r.status == .notFound, "\(user): \(r.status)")
+                    hidden += 1
+                    continue
+                }
+                #expect(r.status == .ok, "\(user): \(r.status) \(String(buffer: r.body).prefix(300))")
+                #expect(r.headers[.contentType] == "application/vnd.sqlite3")
+                #expect(r.headers[HTTPField.Name("Policy-Hash")!] == grant.decision.policyHash)
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("package-\(UUID().uuidString).mbtiles")
+                defer { try? FileManager.default.removeItem(at: file) }
+                try Data(r.body.readableBytesView).write(to: file)
+                let (metadata, tiles) = try await DatabaseQueue(path: file.path).read { db in
+                    (Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM metadata").map { ($0[0] as String, $0[1] as String) }),
+                     try Row.fetchAll(db, sql: "SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles").map {
+                         ($0[0] as Int, $0[1] as Int, $0[2] as Int, $0[3] as Data)
+                     })
+                }
+                #expect(metadata["format"] == "pbf" && metadata["minzoom"] == "9" && metadata["maxzoom"] == "12")
+                #expect(metadata["layerserver_policy_hash"] == grant.decision.policyHash)
+                #expect(metadata["layerserver_exported_at"]?.hasPrefix("20") == true)
+                #expect(metadata["json"]?.contains("\"vector_layers\"") == true)
+                for hidden in grant.decision.hiddenAttributes { #expect(metadata["json"]?.contains("\"\(hidden)\"") == false, "\(user): \(hidden)") }
+                #expect(!tiles.isEmpty || layer != "hydrants", "\(user): no tiles")
+                // Each tile is, gunzipped, the tile route's answer to this caller (rows flipped to TMS order).
+                for (z, col, tmsRow, data) in tiles {
+                    var compressed = ByteBuffer(bytes: data)
+                    let inflated = try compressed.decompress(with: .gzip())
+                    let row = (1 << z) - 1 - tmsRow
+                    let served = try await client.execute("/collections/\(layer)/tiles/WebMercatorQuad/\(z)/\(row)/\(col)", as: user)
+                    #expect(served.status == .ok && Array(served.body.readableBytesView) == Array(inflated.readableBytesView), "\(user) \(z)/\(row)/\(col)")
+                }
+                packaged += tiles.isEmpty ? 0 : 1
+            } }
+            #expect(packaged >= 6 && hidden >= 1, "\(packaged) packages, \(hidden) hidden")
+            // Audited as a read of the features in the package's area, with their stored ids.
+            try await client.service.access.recorder.flush()
+            let records = try await client.service.store.read { db in try AuditLog.query(db, layer: "hydrants", organisation: "hdsr", limit: 100_000) }
+            #expect(records.contains { $0.event.items.contains { $0.hasPrefix("mbtiles z9-12 v1: ") } })
+        }
+    }
+
+    @Test("outside the caller's area a package holds no tiles; bad areas, zooms, grids and sizes are 400s that say what to fix")
+    func limits() async throws {
+        try await MapWorld.withServer { client in
+            // Groningen is outside HDSR's regions: the package is valid and empty.
+            let r = try await client.execute("/collections/hydrants/tiles/WebMercatorQuad/mbtiles?bbox=6.5,53.1,6.7,53.3&minzoom=10&maxzoom=12", as: "hdsr-editor")
+            #expect(r.status == .ok)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("package-\(UUID().uuidString).mbtiles")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data(r.body.readableBytesView).write(to: file)
+            #expect(try await DatabaseQueue(path: file.path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tiles") } == 0)
+
+            let bad: [(String, String)] = [
+                ("/collections/hydrants/tiles/NetherlandsRDNewQuad/mbtiles", "WebMercatorQuad tiles only"),
+                ("/collections/hydrants/tiles/WebMercatorQuad/mbtiles?bbox=5,52,4,53", "bbox must be"),
+                ("/collections/hydrants/tiles/WebMercatorQuad/mbtiles?bbox=1,2,3", "bbox must be"),
+                ("/collections/hydrants/tiles/WebMercatorQuad/mbtiles?minzoom=40", "minzoom must be"),
+                ("/collections/hydrants/tiles/WebMercatorQuad/mbtiles?bbox=3,50,7,54&minzoom=0&maxzoom=16", "more than 20000 tiles"),
+                ("/collections/hydrants/tiles/WebMercatorQuad/mbtiles?zoom=3", "unknown parameter"),
+            ]
+            for (uri, message) in bad {
+                let r = try await client.execute(uri, as: "locc-viewer")
+                #expect(r.status == .badRequest && String(buffer: r.body).contains(message), "\(uri): \(r.status) \(String(buffer: r.body))")
+            }
+        }
+    }
+}
