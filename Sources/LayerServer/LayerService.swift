@@ -180,11 +180,14 @@ public final class LayerService: Sendable {
     /// obtained `layer` through ``visibleLayer(_:_:item:)``. When the version it names was dropped
     /// meanwhile (another process published and pruned it before this server's catalog caught
     /// up), the catalog is reloaded and the current version served instead.
-    public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, encoder: some TileEncoder, gzip: Bool) async throws -> TileResult {
+    /// With `followPublish` false, a version replaced while the tile was made is an error
+    /// instead of a tile of the new version (a package names one version).
+    public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, encoder: some TileEncoder, gzip: Bool,
+                     followPublish: Bool = true) async throws -> TileResult {
         do {
             return try await cachedTile(layer: layer, grant: grant, tms: tms, tile: tile, encoder: encoder, gzip: gzip)
         } catch {
-            guard try await refreshCatalog() else { throw error }
+            guard followPublish, try await refreshCatalog() else { throw error }
             guard let fresh = catalogLayer(layer.id) else { throw StoreError(.notFound, "no layer \"\(layer.id)\"") }
             guard fresh.currentVersion != layer.currentVersion else { throw error }
             return try await cachedTile(layer: fresh, grant: grant, tms: tms, tile: tile, encoder: encoder, gzip: gzip)
@@ -192,8 +195,8 @@ public final class LayerService: Sendable {
     }
 
     /// The MVT tile (see ``tile(layer:grant:tms:tile:encoder:gzip:)``).
-    public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, gzip: Bool) async throws -> TileResult {
-        try await self.tile(layer: layer, grant: grant, tms: tms, tile: tile, encoder: tiles.mvt, gzip: gzip)
+    public func tile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, gzip: Bool, followPublish: Bool = true) async throws -> TileResult {
+        try await self.tile(layer: layer, grant: grant, tms: tms, tile: tile, encoder: tiles.mvt, gzip: gzip, followPublish: followPublish)
     }
 
     private func cachedTile(layer: Layer, grant: LayerGrant, tms: TileMatrixSet, tile: TileID, encoder: some TileEncoder, gzip: Bool) async throws -> TileResult {

@@ -51,6 +51,10 @@ struct MetricsTests {
             #expect(try await client.anonymous("/metrics").status == .unauthorized)
             let wrong = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer " + Self.token.dropLast() + "x"])
             #expect(wrong.status == .unauthorized)
+            // Refusals are audited like any refused credential.
+            try await client.service.access.recorder.flush()
+            let refusals = try await client.service.store.read { db in try AuditLog.query(db, kind: .authentication, limit: 1000) }
+            #expect("\(refusals.map(\.event))".contains("invalid metrics token"), "\(refusals.map(\.event))")
             let right = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(Self.token)"])
             #expect(right.status == .ok)
             #expect(right.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")

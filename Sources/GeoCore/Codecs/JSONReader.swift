@@ -6,7 +6,8 @@ import Foundation
 /// each type in turn, and every miss is a thrown error (under the test runner each one also
 /// captures a backtrace). This reader walks the bytes once and throws at most once, at the
 /// first error, with its byte offset. Nesting is limited so that hostile input cannot exhaust
-/// the stack; numbers must be finite doubles; strings must be valid UTF-8 with paired surrogates.
+/// the stack; numbers must be finite doubles; strings must be valid UTF-8 with paired surrogates;
+/// an object may not name a member twice.
 struct JSONReader {
     struct Failure: Error, CustomStringConvertible {
         let offset: Int
@@ -57,7 +58,10 @@ struct JSONReader {
             while true {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return fail("expected a member name") }
+                let keyAt = i
                 guard let key = string() else { return nil }
+                // RFC 8259 leaves duplicates undefined; two readers could take different ones.
+                guard members[key] == nil else { i = keyAt; return fail("duplicate member \"\(key.prefix(64))\"") }
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return fail("expected ':'") }
                 i += 1

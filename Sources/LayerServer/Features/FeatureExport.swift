@@ -11,8 +11,10 @@ import Synchronization
 /// version, the policy hash the decision was made under and the time; the export is audited
 /// as a read of every feature in it.
 extension FeatureRoutes {
-    /// Exports running at once; beyond them a request gets 503 with Retry-After.
-    static let exportSlots = Mutex(0)
+    /// Exports running at once, per kind (feature files; tile packages), so that long tile
+    /// packages cannot keep feature exports waiting; beyond them a request gets 503 with Retry-After.
+    enum ExportKind: Int, Sendable { case features = 0, packages = 1 }
+    static let exportSlots = Mutex([0, 0])
     static let maximumConcurrentExports = 2
 
     func export(_ request: Request, layer: Layer, grant: LayerGrant, parsed: FeatureRequest) async throws -> Response {
@@ -22,7 +24,7 @@ extension FeatureRoutes {
         case .csv: ("CSV", "csv", "text/csv; charset=utf-8")
         case .json: ("GeoJSON", "json", Self.geoJSONType)
         }
-        let slot = try ExportSlot.take()
+        let slot = try ExportSlot.take(.features)
         let path = try exportPath(ext)
         let now = service.clock()
         let version = layer.current
@@ -79,14 +81,15 @@ extension FeatureRoutes {
     /// the file's disk space) is held until the body is sent or the request fails: a client that
     /// never reads its exports cannot pile up copies.
     final class ExportSlot: Sendable {
-        private init() {}
-        deinit { FeatureRoutes.exportSlots.withLock { $0 -= 1 } }
+        let kind: ExportKind
+        private init(_ kind: ExportKind) { self.kind = kind }
+        deinit { FeatureRoutes.exportSlots.withLock { [kind] in $0[kind.rawValue] -= 1 } }
 
-        /// A slot, or 503 with Retry-After when every slot is taken.
-        static func take() throws -> ExportSlot {
+        /// A slot of `kind`, or 503 with Retry-After when every such slot is taken.
+        static func take(_ kind: ExportKind) throws -> ExportSlot {
             let taken = FeatureRoutes.exportSlots.withLock { n -> Bool in
-                guard n < FeatureRoutes.maximumConcurrentExports else { return false }
-                n += 1
+                guard n[kind.rawValue] < FeatureRoutes.maximumConcurrentExports else { return false }
+                n[kind.rawValue] += 1
                 return true
             }
             guard taken else {
@@ -94,7 +97,7 @@ extension FeatureRoutes {
                 p.headers[.retryAfter] = "10"
                 throw p
             }
-            return ExportSlot()
+            return ExportSlot(kind)
         }
     }
 
@@ -134,11 +137,16 @@ extension FeatureRoutes {
         }
     }
 
-    /// Removes export files a stopped process left behind.
-    static func clearExports(in dataDirectory: URL) {
+    /// Removes export files a stopped process left behind: those untouched for an hour. Newer
+    /// ones may be another server's on the same data directory, still being written (a file is
+    /// unlinked as soon as it is written, so only a crash leaves one).
+    static func clearExports(in dataDirectory: URL, olderThan age: TimeInterval = 3600) {
         let directory = dataDirectory.appendingPathComponent("exports")
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? [] {
+            let url = directory.appendingPathComponent(name)
+            let modified = (try? fm.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast
+            if Date().timeIntervalSince(modified) > age { try? fm.removeItem(at: url) }
         }
     }
 

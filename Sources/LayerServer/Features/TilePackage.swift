@@ -18,6 +18,8 @@ import TileRender
 extension FeatureRoutes {
     /// Most tiles in one package: an area and zoom range beyond this gets a 400 with its count.
     static let maximumPackageTiles = 20_000
+    /// Most gzipped tile bytes in one package.
+    static let maximumPackageBytes = 1 << 30
 
     func mbtiles(_ request: Request, _ context: ServerContext) async throws -> Response {
         let (layer, grant) = try granted(request, context)
@@ -47,7 +49,11 @@ extension FeatureRoutes {
                 throw Problem.badRequest("unknown parameter \"\(key.prefix(100))\" for a tile package; use bbox, minzoom and maxzoom")
             }
         }
-        zooms = (minZoom ?? zooms.lowerBound)...(maxZoom ?? zooms.upperBound)
+        let (low, high) = (minZoom ?? zooms.lowerBound, maxZoom ?? zooms.upperBound)
+        guard low <= high, zooms.contains(low), zooms.contains(high) else {
+            throw Problem.badRequest("minzoom and maxzoom must lie in the layer's zoom range \(zooms.lowerBound)-\(zooms.upperBound), minzoom not above maxzoom (got \(low)-\(high))")
+        }
+        zooms = low...high
         guard let mercator = try? service.tiles.transformers.withTransformer(from: .wgs84, to: tms.crs, { try $0.transformBounds(bbox) }) else {
             throw Problem.badRequest("bbox cannot be brought into Web Mercator")
         }
@@ -61,27 +67,48 @@ extension FeatureRoutes {
             for row in range.rows { for col in range.cols { tiles.append(TileID(z: z, row: row, col: col)) } }
         }
 
-        let slot = try ExportSlot.take()
+        // What the tiles can hold: the lowest zoom's tiles (the largest) with their buffer, in
+        // the layer's CRS. The audit names every feature the caller may see there.
+        let buffer = service.tiles.mvt.bufferFraction
+        let covered = tiles.filter { $0.z == zooms.lowerBound }.compactMap { tms.bounds(of: $0) }.reduce(Envelope?.none) { u, e in
+            let w = e.buffered(by: e.width * buffer)
+            guard let u else { return w }
+            return Envelope(minX: min(u.minX, w.minX), minY: min(u.minY, w.minY), maxX: max(u.maxX, w.maxX), maxY: max(u.maxY, w.maxY))
+        }
+        // Cut to the version's extent first (in WGS 84): a low zoom's tiles reach far beyond the
+        // domain of a national CRS such as RD.
+        let transformers = service.tiles.transformers
+        let auditBox: Envelope?
+        do {
+            let extent = version.extentWGS84.buffered(by: 0.01)
+            auditBox = try covered.map { c in try transformers.withTransformer(from: tms.crs, to: .wgs84) { try $0.transformBounds(c) } }
+                .flatMap { $0.intersects(extent) ? $0.intersection(extent) : nil }
+                .map { c in try transformers.withTransformer(from: .wgs84, to: version.crs) { try $0.transformBounds(c) } }
+        } catch {
+            throw Problem.badRequest("the package's area cannot be brought into the layer's coordinate reference system; give a smaller bbox")
+        }
+
+        let slot = try ExportSlot.take(.packages)
         let path = try exportPath("mbtiles")
         let now = service.clock()
+        let body: ResponseBody
         do {
             try await write(path, layer: layer, grant: grant, tms: tms, tiles: tiles, bbox: bbox, zooms: zooms, at: now)
+            // Opened and unlinked at once: no later failure leaves the file behind.
+            body = try Self.streamed(path, slot: slot)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw error
         }
-        // Audited as a read of every feature the caller may see in the package's area.
         let restriction = Restriction(grant, layer: layer, secret: service.access.keyBytes)
         let scope = service.tiles.scope
-        let box = try? service.tiles.transformers.withTransformer(from: .wgs84, to: version.crs) { try $0.transformBounds(bbox) }
         let fids = try await service.store.read { db -> [Int64] in
-            guard let box, let query = try FeatureQuery.make(version: version, restriction: restriction, scope: scope, bbox: box, filter: nil) else { return [] }
+            guard let auditBox, let query = try FeatureQuery.make(version: version, restriction: restriction, scope: scope, bbox: auditBox, filter: nil) else { return [] }
             var fids: [Int64] = []
             try query.all(db) { fids.append($0.fid) }
             return fids
         }
         service.access.audit(read: grant, item: Self.auditItem("mbtiles z\(zooms.lowerBound)-\(zooms.upperBound)", version: version.number, fids: fids), at: now)
-        let body = try Self.streamed(path, slot: slot)
         return Response(status: .ok, headers: [
             .contentType: "application/vnd.sqlite3",
             .contentDisposition: "attachment; filename=\"\(layer.id)-v\(version.number)-z\(zooms.lowerBound)-\(zooms.upperBound).mbtiles\"",
@@ -135,10 +162,16 @@ extension FeatureRoutes {
                 }
             }
         }
+        var total = 0
         for t in tiles {
-            let result = try await service.tile(layer: layer, grant: grant, tms: tms, tile: t, gzip: true)
+            // Tiles of the version the package names, never of one published meanwhile.
+            let result = try await service.tile(layer: layer, grant: grant, tms: tms, tile: t, gzip: true, followPublish: false)
             guard result.body.readableBytes > 0 else { continue }
             let bytes = result.isGzipped ? Array(result.body.readableBytesView) : Array(try Compression.gzip(result.body).readableBytesView)
+            total += bytes.count
+            guard total <= Self.maximumPackageBytes else {
+                throw Problem.badRequest("the package would be larger than \(Self.maximumPackageBytes >> 20) MiB; give a smaller bbox or maxzoom")
+            }
             batch.append((t, bytes))
             if batch.count >= 500 { try await flush() }
         }

@@ -38,7 +38,7 @@ public enum Server {
         MapRoutes(routes: routes, maps: maps).register(on: router)
         WMTSRoutes(routes: routes, maps: maps).register(on: router)
         if let token = configuration.metricsToken {
-            MetricsRoutes(service: service, token: token).register(on: router)
+            MetricsRoutes(routes: routes, token: token).register(on: router)
         }
         // The API document, checked against the routes: the application does not start if they differ.
         let metricsEnabled = configuration.metricsToken != nil

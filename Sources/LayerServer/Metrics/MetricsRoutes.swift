@@ -43,11 +43,12 @@ struct MetricsMiddleware: RouterMiddleware {
 /// `metrics-token` is set, and only to a request that sends it as a bearer token; it holds no
 /// feature data (see ``ServiceMetrics``).
 struct MetricsRoutes: Sendable {
-    let service: LayerService
+    let routes: Routes
     let tokenDigest: [UInt8]
+    var service: LayerService { routes.service }
 
-    init(service: LayerService, token: String) {
-        self.service = service
+    init(routes: Routes, token: String) {
+        self.routes = routes
         tokenDigest = Array(SHA256.hash(data: Data(token.utf8)))
     }
 
@@ -58,20 +59,23 @@ struct MetricsRoutes: Sendable {
     }
 
     func register(on router: Router<ServerContext>) {
-        router.get("/metrics") { request, _ -> Response in
-            try await metrics(request)
+        router.get("/metrics") { request, context -> Response in
+            try await metrics(request, context)
         }
     }
 
-    func metrics(_ request: Request) async throws -> Response {
+    func metrics(_ request: Request, _ context: ServerContext) async throws -> Response {
         let presented = request.headers[.authorization].flatMap { value -> String? in
             let parts = value.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
             return String(parts[1])
         }
         guard let presented, accepts(presented) else {
-            var p = Problem(.unauthorized, "Unauthorized", detail: "/metrics needs the metrics token of the server's configuration (metrics-token) as a bearer token")
-            p.headers[.wwwAuthenticate] = "Bearer realm=\"metrics\""
+            // Counted against the address and audited like any refused credential.
+            let failure = AuthenticationFailure(claimed: "metrics", reason: "/metrics needs the metrics token of the server's configuration (metrics-token) as a bearer token",
+                                                audit: "invalid metrics token")
+            var p = routes.refused(failure, request, context, at: service.clock())
+            if p.status == .unauthorized { p.headers[.wwwAuthenticate] = "Bearer realm=\"metrics\"" }
             throw p
         }
         let store = service.store
