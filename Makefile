@@ -6,7 +6,7 @@ BENCH_PACKAGES := wrk
 DATA ?= data
 PORT ?= 8080
 
-.PHONY: deps deps-bench build release run test bench bench-upload clean
+.PHONY: deps deps-bench deps-test build release run test bench bench-upload clean
 
 ## Install the Debian packages that are missing (GDAL, GEOS, PROJ, SQLite, cairo, ...).
 deps:
@@ -30,6 +30,12 @@ run: release
 	.build/release/layerserver demo --data $(DATA) --port $(PORT)
 
 TEST_VENV := .build/test-venv
+## The browser tests: Debian's Chromium and its WebDriver.
+TEST_APT_PACKAGES := chromium chromium-driver
+## MapLibre GL JS from PyPI's maplibre wheel (srcjs/, v5.3.0, BSD-3), pinned and checked.
+MAPLIBRE_WHEEL := maplibre-0.3.6-py3-none-any.whl
+MAPLIBRE_SHA256 := eeafab617d4a1b71c0c174c71405f67c4b4e494fe1b27968d4d2359bc160e277
+MAPLIBRE_DIR := .build/maplibre
 
 ## The tests' Python clients (OWSLib and what it needs), pinned in Tests/clients/requirements.txt.
 $(TEST_VENV)/.installed: Tests/clients/requirements.txt
@@ -37,8 +43,25 @@ $(TEST_VENV)/.installed: Tests/clients/requirements.txt
 	$(TEST_VENV)/bin/pip install -q -r Tests/clients/requirements.txt
 	touch $@
 
+deps-test: deps
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(MAPLIBRE_DIR)/maplibre-gl.js: $(TEST_VENV)/.installed
+	rm -rf $(MAPLIBRE_DIR).download && mkdir -p $(MAPLIBRE_DIR).download
+	$(TEST_VENV)/bin/pip download -q --no-deps --only-binary=:all: -d $(MAPLIBRE_DIR).download maplibre==0.3.6
+	echo "$(MAPLIBRE_SHA256)  $(MAPLIBRE_DIR).download/$(MAPLIBRE_WHEEL)" | sha256sum -c --quiet -
+	cd $(MAPLIBRE_DIR).download && python3 -m zipfile -e $(MAPLIBRE_WHEEL) wheel
+	mkdir -p $(MAPLIBRE_DIR)
+	cp $(MAPLIBRE_DIR).download/wheel/maplibre/srcjs/maplibre-gl.css $(MAPLIBRE_DIR)/
+	cp $(MAPLIBRE_DIR).download/wheel/maplibre/srcjs/maplibre-gl.js $(MAPLIBRE_DIR)/
+	rm -rf $(MAPLIBRE_DIR).download
+
 ## Build and run every test.
-test: deps $(TEST_VENV)/.installed
+test: deps deps-test $(TEST_VENV)/.installed $(MAPLIBRE_DIR)/maplibre-gl.js
 	swift build --build-tests
 	swift test --skip-build --disable-xctest --skip ImportConcurrencyTests
 	# The 1M-point import beside token revocations runs alone: its claim (a revocation takes

@@ -75,4 +75,40 @@ struct CrossOriginTests {
             #expect(throws: StoreError.self, "\(bad)") { try CrossOriginPolicy.parse(bad) }
         }
     }
+
+    /// A TCP port free on 127.0.0.1 just now (for the page server of the browser test, whose
+    /// origin the layer server must list before it starts).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("a MapLibre page of an allowed origin draws a layer in headless Chromium, without console errors; the same page from another origin gets nothing")
+    func browser() async throws {
+        guard FileManager.default.isExecutableFile(atPath: WMTSTests.python.path),
+              FileManager.default.fileExists(atPath: ServerFixture.repository.appendingPathComponent(".build/maplibre/maplibre-gl.js").path),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else {
+            Issue.record("no test environment, MapLibre or Chromium: run `make test`, which installs them")
+            return
+        }
+        let port = try Self.freePort()
+        try await ServerFixture.withServer(configure: { $0.crossOrigin = try! CrossOriginPolicy.parse("http://127.0.0.1:\(port)") }) { client in
+            let server = try #require(client.client.port)
+            let (status, output) = try await WMTSTests.runClient("cors_browser.py", [
+                "http://127.0.0.1:\(server)", client.tokens.national, String(port),
+                ServerFixture.repository.appendingPathComponent(".build/maplibre").path, "hydrants",
+            ])
+            #expect(status == 0 && output.hasSuffix("ok\n"), "\(output)")
+        }
+    }
 }
