@@ -88,6 +88,8 @@ struct HiddenLayerTests {
             (.get, "/collections/\(id)/queryables", nil),
             (.get, "/collections/\(id)/tiles/WebMercatorQuad/mbtiles?minzoom=5&maxzoom=6", nil),
             (.get, "/collections/\(id)/tiles/NetherlandsRDNewQuad/mbtiles", nil),
+            (.get, "/exports/gpkg?collections=\(id)", nil),
+            (.get, "/exports/gpkg?collections=\(id)&bbox=1,2&crs=nonsense", nil),
             (.post, "/collections/\(id)/versions/1/publish", nil),
             (.post, "/collections/\(id)/versions/2/discard", nil),
             (.post, "/collections/\(id)/rollback", nil),

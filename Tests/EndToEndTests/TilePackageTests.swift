@@ -111,4 +111,42 @@ struct TilePackageTests {
         #expect(!FileManager.default.fileExists(atPath: old.path))
         #expect(FileManager.default.fileExists(atPath: fresh.path))
     }
+
+    @Test("a set of layers in one GeoPackage: each layer as the caller's items give it, the metadata and the audit; a hidden layer in the set is missing")
+    func layerSet() async throws {
+        try await MapWorld.withServer { client in
+            let now = client.service.clock()
+            for user in ["hdsr-editor", "locc-viewer"] {
+                let principal = try client.service.access.authenticate(authorization: "Bearer \(client.world.token(user))", at: now).get()
+                let readable = MapTests.layerIDs.filter { client.service.access.readGrant(principal, layer: $0, at: now).decision.allowed && $0 != "bag_addresses" }
+                #expect(readable.count >= 2, "\(user): \(readable)")
+                let r = try await client.execute("/exports/gpkg?collections=\(readable.joined(separator: ","))&bbox=4.9,51.9,5.5,52.3", as: user)
+                #expect(r.status == .ok, "\(user): \(r.status) \(String(buffer: r.body).prefix(300))")
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("set-\(UUID().uuidString).gpkg")
+                defer { try? FileManager.default.removeItem(at: file) }
+                try Data(r.body.readableBytesView).write(to: file)
+                let queue = try DatabaseQueue(path: file.path)
+                let metadata = try await queue.read { db in try String.fetchAll(db, sql: "SELECT metadata FROM gpkg_metadata").joined() }
+                #expect(metadata.contains(readable.joined(separator: ",")))
+                for id in readable {
+                    let count = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(id)\"") ?? -1 }
+                    let (_, features, _) = try await FeatureTests.allItems(client, id, as: user, query: "limit=1000&bbox=4.9,51.9,5.5,52.3")
+                    #expect(count == features.count, "\(user) \(id): \(count) in the set, \(features.count) items")
+                }
+            }
+            // Hidden or missing in the set: the answer of a missing layer, naming it.
+            let hidden = try await client.execute("/exports/gpkg?collections=safety_regions,water_facilities", as: "adhoc-viewer")
+            let missing = try await client.execute("/exports/gpkg?collections=safety_regions,no_such_layer", as: "adhoc-viewer")
+            #expect(hidden.status == .notFound && missing.status == .notFound)
+            #expect(String(buffer: hidden.body).replacingOccurrences(of: "water_facilities", with: "X") == String(buffer: missing.body).replacingOccurrences(of: "no_such_layer", with: "X"))
+            for (uri, message) in [("/exports/gpkg", "give collections"), ("/exports/gpkg?collections=safety_regions,safety_regions", "each layer once"),
+                                   ("/exports/gpkg?collections=safety_regions&filter=x", "unknown parameter")] {
+                let r = try await client.execute(uri, as: "locc-viewer")
+                #expect(r.status == .badRequest && String(buffer: r.body).contains(message), "\(uri): \(String(buffer: r.body))")
+            }
+            try await client.service.access.recorder.flush()
+            let records = try await client.service.store.read { db in try AuditLog.query(db, layer: "hydrants", organisation: "hdsr", limit: 100_000) }
+            #expect(records.contains { $0.event.items.contains { $0.hasPrefix("export gpkg v1: ") } })
+        }
+    }
 }

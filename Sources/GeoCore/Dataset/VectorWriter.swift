@@ -25,6 +25,21 @@ public final class VectorWriter {
         self.usesTransactions = GDALDatasetTestCapability(dataset, ODsCTransactions) != 0
     }
 
+    /// One layer of a new file.
+    public struct LayerDefinition: Sendable {
+        public var name: String
+        public var crs: CRS
+        public var geometryType: GeometryType
+        public var fields: [Field]
+
+        public init(name: String, crs: CRS, geometryType: GeometryType, fields: [Field]) {
+            self.name = name
+            self.crs = crs
+            self.geometryType = geometryType
+            self.fields = fields
+        }
+    }
+
     /// Creates `path` (which must not exist) with one layer, runs `body` to write features, and closes the file.
     /// `metadata` goes to the dataset and the layer (GDAL metadata items; a GeoPackage keeps
     /// them in its metadata tables, a FlatGeobuf in its header where GDAL supports it).
@@ -32,6 +47,15 @@ public final class VectorWriter {
     public static func create(at path: String, driver: String, layerName: String, crs: CRS,
                               geometryType: GeometryType, fields: [Field], metadata: [String: String] = [:],
                               _ body: (VectorWriter) throws -> Void) throws {
+        try create(at: path, driver: driver, layers: [LayerDefinition(name: layerName, crs: crs, geometryType: geometryType, fields: fields)],
+                   metadata: metadata) { _, writer in try body(writer) }
+    }
+
+    /// Creates `path` (which must not exist) with `layers` (a driver that holds several, such as
+    /// GeoPackage), runs `body` once per layer with its index and writer, in one transaction
+    /// where the driver has them, and closes the file.
+    public static func create(at path: String, driver: String, layers: [LayerDefinition], metadata: [String: String] = [:],
+                              _ body: (Int, VectorWriter) throws -> Void) throws {
         _ = GDALEnvironment.ready
         guard !FileManager.default.fileExists(atPath: path) else {
             throw GeoError(.datasetWrite, "file already exists; remove it or choose another name", context: path)
@@ -46,40 +70,20 @@ public final class VectorWriter {
             }
             var closed = false
             defer { if !closed { GDALClose(ds) } }
-            guard let srs = OSRNewSpatialReference(nil) else { throw GeoError(.datasetWrite, "cannot create a CRS", context: path) }
-            defer { OSRDestroySpatialReference(srs) }
-            guard OSRImportFromEPSG(srs, Int32(crs.epsg)) == OGRERR_NONE else {
-                throw GeoError(.datasetWrite, "GDAL does not know \(crs)", context: path)
-            }
-            OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER)
-            let options = CStringList(driver == "GPKG" ? ["SPATIAL_INDEX=YES"] : driver == "CSV" ? ["GEOMETRY=AS_WKT"] : [])
-            guard let layer = GDALDatasetCreateLayer(ds, layerName, srs, OGRwkbGeometryType(geometryType.wkbCode), options.pointer) else {
-                throw GeoError(.datasetWrite, "cannot create layer \(layerName): \(errors.last)", context: path)
-            }
-            for field in fields {
-                let type: OGRFieldType = switch field.type {
-                case .bool, .integer: OFTInteger64
-                case .real: OFTReal
-                case .text: OFTString
-                case .date: OFTDate
-                case .dateTime: OFTDateTime
-                case .blob: OFTBinary
-                }
-                guard let fd = OGR_Fld_Create(field.name, type) else { continue }
-                if field.type == .bool { OGR_Fld_SetType(fd, OFTInteger); OGR_Fld_SetSubType(fd, OFSTBoolean) }
-                defer { OGR_Fld_Destroy(fd) }
-                guard OGR_L_CreateField(layer, fd, 1) == OGRERR_NONE else {
-                    throw GeoError(.datasetWrite, "cannot create field \(field.name): \(errors.last)", context: path)
-                }
-            }
             for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
                 GDALSetMetadataItem(ds, key, value, nil)
-                GDALSetMetadataItem(layer, key, value, nil)
             }
-            let writer = VectorWriter(dataset: ds, layer: layer, fields: fields, errors: errors, path: path)
-            try writer.begin()
-            try body(writer)
-            try writer.commit()
+            let writers = try layers.map { definition -> VectorWriter in
+                let layer = try createLayer(ds, definition, driver: driver, errors: errors, path: path)
+                for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                    GDALSetMetadataItem(layer, key, value, nil)
+                }
+                return VectorWriter(dataset: ds, layer: layer, fields: definition.fields, errors: errors, path: path)
+            }
+            guard let first = writers.first else { throw GeoError(.datasetWrite, "no layer to write", context: path) }
+            try first.begin()
+            for (i, writer) in writers.enumerated() { try body(i, writer) }
+            try first.commit()
             closed = true
             errors.reset()
             GDALClose(ds)
@@ -87,6 +91,38 @@ public final class VectorWriter {
                 throw GeoError(.datasetWrite, "cannot finish the file: \(errors.last)", context: path)
             }
         }
+    }
+
+    /// A layer of `definition` with its fields in the open dataset `ds`.
+    private static func createLayer(_ ds: GDALDatasetH, _ definition: LayerDefinition, driver: String,
+                                    errors: GDALErrorCollector, path: String) throws -> OGRLayerH {
+        guard let srs = OSRNewSpatialReference(nil) else { throw GeoError(.datasetWrite, "cannot create a CRS", context: path) }
+        defer { OSRDestroySpatialReference(srs) }
+        guard OSRImportFromEPSG(srs, Int32(definition.crs.epsg)) == OGRERR_NONE else {
+            throw GeoError(.datasetWrite, "GDAL does not know \(definition.crs)", context: path)
+        }
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER)
+        let options = CStringList(driver == "GPKG" ? ["SPATIAL_INDEX=YES"] : driver == "CSV" ? ["GEOMETRY=AS_WKT"] : [])
+        guard let layer = GDALDatasetCreateLayer(ds, definition.name, srs, OGRwkbGeometryType(definition.geometryType.wkbCode), options.pointer) else {
+            throw GeoError(.datasetWrite, "cannot create layer \(definition.name): \(errors.last)", context: path)
+        }
+        for field in definition.fields {
+            let type: OGRFieldType = switch field.type {
+            case .bool, .integer: OFTInteger64
+            case .real: OFTReal
+            case .text: OFTString
+            case .date: OFTDate
+            case .dateTime: OFTDateTime
+            case .blob: OFTBinary
+            }
+            guard let fd = OGR_Fld_Create(field.name, type) else { continue }
+            if field.type == .bool { OGR_Fld_SetType(fd, OFTInteger); OGR_Fld_SetSubType(fd, OFSTBoolean) }
+            defer { OGR_Fld_Destroy(fd) }
+            guard OGR_L_CreateField(layer, fd, 1) == OGRERR_NONE else {
+                throw GeoError(.datasetWrite, "cannot create field \(field.name): \(errors.last)", context: path)
+            }
+        }
+        return layer
     }
 
     private func begin() throws {

@@ -24,55 +24,129 @@ extension FeatureRoutes {
         case .csv: ("CSV", "csv", "text/csv; charset=utf-8")
         case .json: ("GeoJSON", "json", Self.geoJSONType)
         }
-        let slot = try ExportSlot.take(.features)
-        let path = try exportPath(ext)
-        let now = service.clock()
         let version = layer.current
-        let restriction = Restriction(grant, layer: layer, secret: service.access.keyBytes)
-        let visible = restriction.visibleFields(version.fields)
-        let idField = visible.contains { $0.name.lowercased() == "id" } ? "ls_id" : "id"
-        let fields = [Field(name: idField, type: .integer)] + visible
-        let metadata = [
-            "LAYERSERVER_LAYER": layer.id,
-            "LAYERSERVER_VERSION": String(version.number),
-            "LAYERSERVER_POLICY_HASH": grant.decision.policyHash,
-            "LAYERSERVER_EXPORTED_AT": Self.timestamp(now),
-            "LAYERSERVER_CRS": parsed.crs.uri,
-        ]
-        let transformers = service.tiles.transformers
-        let scope = service.tiles.scope
-        let geometryType = version.geometryType
-        let box = try bbox(parsed, version: version)
-        let filter = try compiledFilter(parsed, version: version, fields: visible)
-        let fids: [Int64]
-        do {
-            fids = try await service.store.read { db -> [Int64] in
-                var fids: [Int64] = []
-                try VectorWriter.create(at: path, driver: driver, layerName: layer.id, crs: parsed.crs.crs, geometryType: geometryType,
-                                        fields: fields, metadata: metadata) { writer in
-                    guard let query = try FeatureQuery.make(version: version, restriction: restriction, scope: scope, bbox: box, filter: filter) else { return }
-                    try transformers.withTransformer(from: version.crs, to: parsed.crs.crs) { t in
-                        try query.all(db) { f in
-                            let g = f.geometry.flatMap { try? t.transform($0) }
-                            try writer.write(Feature(id: f.id, geometry: g, attributes: [.int(f.id)] + f.attributes))
-                            fids.append(f.fid)
-                        }
-                    }
-                }
-                return fids
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: path)
-            throw error
-        }
-        service.access.audit(read: grant, item: Self.auditItem("export \(ext)", version: version.number, fids: fids), at: now)
-        let body = try Self.streamed(path, slot: slot)
+        let part = try exportPart(layer, grant, parsed)
+        let body = try await writeExport([part], driver: driver, ext: ext, crs: parsed.crs)
         return Response(status: .ok, headers: [
             .contentType: type,
             .contentDisposition: "attachment; filename=\"\(layer.id)-v\(version.number).\(ext)\"",
             .cacheControl: "private, no-store",
             HTTPField.Name("Content-Crs")!: "<\(parsed.crs.uri)>",
             HTTPField.Name("Policy-Hash")!: grant.decision.policyHash,
+        ], body: body)
+    }
+
+    /// One layer of an export: what the caller may see of it, and the request's box and filter
+    /// in the layer's CRS.
+    struct ExportPart: Sendable {
+        var layer: Layer
+        var grant: LayerGrant
+        var restriction: Restriction
+        var fields: [Field]
+        var box: Envelope?
+        var filter: FeatureFilterSQL?
+    }
+
+    func exportPart(_ layer: Layer, _ grant: LayerGrant, _ parsed: FeatureRequest) throws -> ExportPart {
+        let version = layer.current
+        let restriction = Restriction(grant, layer: layer, secret: service.access.keyBytes)
+        let visible = restriction.visibleFields(version.fields)
+        let idField = visible.contains { $0.name.lowercased() == "id" } ? "ls_id" : "id"
+        return ExportPart(layer: layer, grant: grant, restriction: restriction, fields: [Field(name: idField, type: .integer)] + visible,
+                          box: try bbox(parsed, version: version), filter: try compiledFilter(parsed, version: version, fields: visible))
+    }
+
+    /// Writes `parts` (one layer each) with GDAL into a new file in `DATA/exports`, audits the
+    /// read of every feature written, and gives the file as a streamed body (holding an export
+    /// slot until it is sent). The metadata names the layers and versions, the policy hash and the time.
+    func writeExport(_ parts: [ExportPart], driver: String, ext: String, crs: FeatureCRS) async throws -> ResponseBody {
+        let slot = try ExportSlot.take(.features)
+        let path = try exportPath(ext)
+        let now = service.clock()
+        let metadata = [
+            "LAYERSERVER_LAYER": parts.map(\.layer.id).joined(separator: ","),
+            "LAYERSERVER_VERSION": parts.map { String($0.layer.currentVersion) }.joined(separator: ","),
+            "LAYERSERVER_POLICY_HASH": Set(parts.map(\.grant.decision.policyHash)).sorted().joined(separator: ","),
+            "LAYERSERVER_EXPORTED_AT": Self.timestamp(now),
+            "LAYERSERVER_CRS": crs.uri,
+        ]
+        let transformers = service.tiles.transformers
+        let scope = service.tiles.scope
+        let definitions = parts.map { VectorWriter.LayerDefinition(name: $0.layer.id, crs: crs.crs, geometryType: $0.layer.current.geometryType, fields: $0.fields) }
+        let fids: [[Int64]]
+        let body: ResponseBody
+        do {
+            fids = try await service.store.read { db -> [[Int64]] in
+                var fids = Array(repeating: [Int64](), count: parts.count)
+                try VectorWriter.create(at: path, driver: driver, layers: definitions, metadata: metadata) { i, writer in
+                    let part = parts[i], version = part.layer.current
+                    guard let query = try FeatureQuery.make(version: version, restriction: part.restriction, scope: scope, bbox: part.box, filter: part.filter) else { return }
+                    try transformers.withTransformer(from: version.crs, to: crs.crs) { t in
+                        try query.all(db) { f in
+                            let g = f.geometry.flatMap { try? t.transform($0) }
+                            try writer.write(Feature(id: f.id, geometry: g, attributes: [.int(f.id)] + f.attributes))
+                            fids[i].append(f.fid)
+                        }
+                    }
+                }
+                return fids
+            }
+            // Opened and unlinked at once: no later failure leaves the file behind.
+            body = try Self.streamed(path, slot: slot)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        for (part, ids) in zip(parts, fids) {
+            service.access.audit(read: part.grant, item: Self.auditItem("export \(ext)", version: part.layer.currentVersion, fids: ids), at: now)
+        }
+        return body
+    }
+
+    /// Most layers in one GeoPackage export of a set.
+    static let maximumExportLayers = 32
+
+    /// `GET /exports/gpkg?collections=a,b[&bbox=&bbox-crs=&crs=]`: a set of layers in one
+    /// GeoPackage, each restricted as its items are. A layer the caller may not read is answered
+    /// as a missing one, before anything else about the request is said.
+    func layerSetExport(_ request: Request, _ context: ServerContext) async throws -> Response {
+        let caller = try routes.principal(request, context)
+        let query = try Self.query(request)
+        guard let list = query.first(where: { $0.0 == "collections" })?.1 else {
+            throw Problem.badRequest("give collections=<id>,<id>,... (the layers to export)")
+        }
+        let ids = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var granted: [(Layer, LayerGrant)] = []
+        for id in ids.prefix(Self.maximumExportLayers + 1) {
+            guard let found = service.grantedLayer(id, caller) else { throw Routes.unknownLayer(id) }
+            granted.append(found)
+        }
+        guard ids.count <= Self.maximumExportLayers, Set(ids).count == ids.count else {
+            throw Problem.badRequest("collections names each layer once, at most \(Self.maximumExportLayers)")
+        }
+        // The rest of the query as an items request of each layer (bbox, bbox-crs, crs).
+        var rest: [(String, String)] = []
+        for (key, value) in query where key != "collections" {
+            guard ["bbox", "bbox-crs", "crs"].contains(key) else {
+                throw Problem.badRequest("unknown parameter \"\(key.prefix(100))\" for an export of layers; use collections, bbox, bbox-crs and crs")
+            }
+            rest.append((key, value))
+        }
+        var parts: [ExportPart] = []
+        var crs = FeatureCRS.crs84
+        for (layer, grant) in granted {
+            let fields = Restriction(grant, layer: layer, secret: []).visibleFields(layer.current.fields)
+            let parsed = try FeatureRequest.parse(rest + [("f", "gpkg")], fields: fields, storage: layer.current.crs, limits: limits)
+            crs = parsed.crs
+            parts.append(try exportPart(layer, grant, parsed))
+        }
+        let body = try await writeExport(parts, driver: "GPKG", ext: "gpkg", crs: crs)
+        return Response(status: .ok, headers: [
+            .contentType: "application/geopackage+sqlite3",
+            .contentDisposition: "attachment; filename=\"layers-\(Self.timestamp(service.clock()).prefix(10)).gpkg\"",
+            .cacheControl: "private, no-store",
+            HTTPField.Name("Content-Crs")!: "<\(crs.uri)>",
+            HTTPField.Name("Policy-Hash")!: Set(parts.map(\.grant.decision.policyHash)).sorted().joined(separator: ","),
         ], body: body)
     }
 

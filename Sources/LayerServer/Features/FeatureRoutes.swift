@@ -25,6 +25,9 @@ struct FeatureRoutes {
         router.get("/collections/:layer/items/:featureId") { request, context in
             try await item(request, context)
         }
+        router.get("/exports/gpkg") { request, context in
+            try await layerSetExport(request, context)
+        }
         router.get("/collections/:layer/tiles/:tms/mbtiles") { request, context in
             try await mbtiles(request, context)
         }

@@ -149,6 +149,11 @@ enum APIDocument {
         get("/collections/{layer}/items/{featureId}", "Features", "One feature by the id the caller was given",
             query: [p("crs", string, "CRS of the answer (default CRS84)"), p("f", enumeration(["json", "geojson"]), "The format")],
             [Answer(status: "200", description: "A feature", content: [(geoJSON, ref("Feature"))])]),
+        get("/exports/gpkg", "Features", "Several layers in one GeoPackage, each as the caller may see it",
+            query: [p("collections", string, "Comma-separated layer ids (at most 32)", required: true),
+                    p("bbox", array(number), "minx,miny,maxx,maxy in bbox-crs"), p("bbox-crs", string, "CRS of bbox (default CRS84)"),
+                    p("crs", string, "CRS of the file (default CRS84)")],
+            [media(["application/geopackage+sqlite3"], "GeoPackage")]),
         get("/collections/{layer}/queryables", "Features", "The properties a filter may name (JSON Schema)",
             [Answer(status: "200", description: "JSON Schema", content: [("application/schema+json", object())])]),
 
