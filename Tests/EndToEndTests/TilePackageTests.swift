@@ -63,6 +63,13 @@ struct TilePackageTests {
             try await client.service.access.recorder.flush()
             let records = try await client.service.store.read { db in try AuditLog.query(db, layer: "hydrants", organisation: "hdsr", limit: 100_000) }
             #expect(records.contains { $0.event.items.contains { $0.hasPrefix("mbtiles z9-12 v1: ") } })
+            // From zoom 1 the lowest zoom's tiles and their buffers reach past ±180°: still audited.
+            let low = try await client.execute("/collections/hydrants/tiles/WebMercatorQuad/mbtiles?bbox=\(Self.utrecht)&minzoom=1&maxzoom=3", as: "hdsr-editor")
+            #expect(low.status == .ok)
+            try await client.service.access.recorder.flush()
+            let lowRecords = try await client.service.store.read { db in try AuditLog.query(db, layer: "hydrants", organisation: "hdsr", limit: 100_000) }
+            let item = lowRecords.flatMap(\.event.items).first { $0.hasPrefix("mbtiles z1-3 v1: ") }
+            #expect(item != nil && item?.hasSuffix("none") == false, "\(item ?? "no record")")
         }
     }
 
@@ -140,6 +147,7 @@ struct TilePackageTests {
             #expect(hidden.status == .notFound && missing.status == .notFound)
             #expect(String(buffer: hidden.body).replacingOccurrences(of: "water_facilities", with: "X") == String(buffer: missing.body).replacingOccurrences(of: "no_such_layer", with: "X"))
             for (uri, message) in [("/exports/gpkg", "give collections"), ("/exports/gpkg?collections=safety_regions,safety_regions", "each layer once"),
+                                   ("/exports/gpkg?collections=safety_regions&collections=safety_regions", "each layer once"),
                                    ("/exports/gpkg?collections=safety_regions&filter=x", "unknown parameter")] {
                 let r = try await client.execute(uri, as: "locc-viewer")
                 #expect(r.status == .badRequest && String(buffer: r.body).contains(message), "\(uri): \(String(buffer: r.body))")

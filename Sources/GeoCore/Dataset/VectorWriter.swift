@@ -11,13 +11,17 @@ public final class VectorWriter {
     private let fields: [Field]
     private let errors: GDALErrorCollector
     private let path: String
-    private var pendingInTransaction = 0
+    /// Features written since the last commit, shared by the writers of one dataset (their
+    /// layers share its transaction).
+    private final class Pending { var count = 0 }
+    private let pending: Pending
     private let usesTransactions: Bool
     /// Features written so far.
     public private(set) var written = 0
 
-    private init(dataset: GDALDatasetH, layer: OGRLayerH, fields: [Field], errors: GDALErrorCollector, path: String) {
+    private init(dataset: GDALDatasetH, layer: OGRLayerH, fields: [Field], errors: GDALErrorCollector, path: String, pending: Pending) {
         self.dataset = dataset
+        self.pending = pending
         self.layer = layer
         self.fields = fields
         self.errors = errors
@@ -73,12 +77,13 @@ public final class VectorWriter {
             for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
                 GDALSetMetadataItem(ds, key, value, nil)
             }
+            let pending = Pending()
             let writers = try layers.map { definition -> VectorWriter in
                 let layer = try createLayer(ds, definition, driver: driver, errors: errors, path: path)
                 for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
                     GDALSetMetadataItem(layer, key, value, nil)
                 }
-                return VectorWriter(dataset: ds, layer: layer, fields: definition.fields, errors: errors, path: path)
+                return VectorWriter(dataset: ds, layer: layer, fields: definition.fields, errors: errors, path: path, pending: pending)
             }
             guard let first = writers.first else { throw GeoError(.datasetWrite, "no layer to write", context: path) }
             try first.begin()
@@ -170,11 +175,11 @@ public final class VectorWriter {
             throw GeoError(.datasetWrite, "cannot write feature \(written + 1): \(errors.last)", context: path)
         }
         written += 1
-        pendingInTransaction += 1
-        if pendingInTransaction >= 50_000 {
+        pending.count += 1
+        if pending.count >= 50_000 {
             try commit()
             try begin()
-            pendingInTransaction = 0
+            pending.count = 0
         }
     }
 }

@@ -69,12 +69,15 @@ extension FeatureRoutes {
 
         // What the tiles can hold: the lowest zoom's tiles (the largest) with their buffer, in
         // the layer's CRS. The audit names every feature the caller may see there.
+        // Buffers beyond the grid's edge are cut to it: past ±180° a box would come back from
+        // WGS 84 wrapped across the antimeridian.
         let buffer = service.tiles.mvt.bufferFraction
+        let world = tms.bounds(of: TileID(z: 0, row: 0, col: 0))
         let covered = tiles.filter { $0.z == zooms.lowerBound }.compactMap { tms.bounds(of: $0) }.reduce(Envelope?.none) { u, e in
             let w = e.buffered(by: e.width * buffer)
             guard let u else { return w }
             return Envelope(minX: min(u.minX, w.minX), minY: min(u.minY, w.minY), maxX: max(u.maxX, w.maxX), maxY: max(u.maxY, w.maxY))
-        }
+        }.map { c in world.map { c.intersection($0) } ?? c }
         // Cut to the version's extent first (in WGS 84): a low zoom's tiles reach far beyond the
         // domain of a national CRS such as RD.
         let transformers = service.tiles.transformers
@@ -82,6 +85,7 @@ extension FeatureRoutes {
         do {
             let extent = version.extentWGS84.buffered(by: 0.01)
             auditBox = try covered.map { c in try transformers.withTransformer(from: tms.crs, to: .wgs84) { try $0.transformBounds(c) } }
+                .map { $0.minX <= $0.maxX ? $0 : Envelope(minX: -180, minY: $0.minY, maxX: 180, maxY: $0.maxY) }
                 .flatMap { $0.intersects(extent) ? $0.intersection(extent) : nil }
                 .map { c in try transformers.withTransformer(from: .wgs84, to: version.crs) { try $0.transformBounds(c) } }
         } catch {
