@@ -26,7 +26,7 @@ release: deps
 	swift build -c release --product layerserver
 
 ## Build in release mode, load the demo data (first run only) and serve on http://127.0.0.1:$(PORT).
-run: release
+run: release $(MAPLIBRE_DIR)/maplibre-gl.js
 	.build/release/layerserver demo --data $(DATA) --port $(PORT)
 
 TEST_VENV := .build/test-venv
@@ -50,9 +50,13 @@ deps-test: deps
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-$(MAPLIBRE_DIR)/maplibre-gl.js: $(TEST_VENV)/.installed
+TOOLS_VENV := .build/tools-venv
+$(TOOLS_VENV)/bin/pip:
+	python3 -m venv $(TOOLS_VENV)
+
+$(MAPLIBRE_DIR)/maplibre-gl.js: | $(TOOLS_VENV)/bin/pip
 	rm -rf $(MAPLIBRE_DIR).download && mkdir -p $(MAPLIBRE_DIR).download
-	$(TEST_VENV)/bin/pip download -q --no-deps --only-binary=:all: -d $(MAPLIBRE_DIR).download maplibre==0.3.6
+	$(TOOLS_VENV)/bin/pip download -q --no-deps --only-binary=:all: -d $(MAPLIBRE_DIR).download maplibre==0.3.6
 	echo "$(MAPLIBRE_SHA256)  $(MAPLIBRE_DIR).download/$(MAPLIBRE_WHEEL)" | sha256sum -c --quiet -
 	cd $(MAPLIBRE_DIR).download && python3 -m zipfile -e $(MAPLIBRE_WHEEL) wheel
 	mkdir -p $(MAPLIBRE_DIR)

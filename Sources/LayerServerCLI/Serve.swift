@@ -127,6 +127,8 @@ struct Demo: AsyncParsableCommand {
                 Demo tokens (shown once, valid 30 days; send as Authorization: Bearer <token>):
                 \(tokens)
 
+                The map viewer: open \(base)/viewer in a browser and paste a token.
+
                 Try (as the information manager of VR09; other tokens see other layers and areas):
                   curl -H 'Authorization: Bearer \(viewer)' \(base)/collections
                   \(base)/collections

@@ -44,6 +44,8 @@ import TileRender
 /// | `tile-disk-cache-mb` | `LAYERSERVER_TILE_DISK_CACHE_MB` | `0`: no disk tier; else its budget in `DATA/tile-cache` |
 /// | `cors-origins` | `LAYERSERVER_CORS_ORIGINS` | none: other origins' pages may not call the service; `*` or `https://a.example,https://b.example` |
 /// | `default-style` | `LAYERSERVER_DEFAULT_STYLE` | `operational-picture`: draws a layer alone on `/collections/{id}/map/tiles` |
+/// | `viewer` | `LAYERSERVER_VIEWER` | `./viewer` when it exists: the map viewer's files (`/viewer`) |
+/// | `viewer-vendor` | `LAYERSERVER_VIEWER_VENDOR` | `./.build/maplibre` when it exists: MapLibre GL JS for the viewer (make run fetches it) |
 /// | `metrics-token` | `LAYERSERVER_METRICS_TOKEN` | none: no `/metrics`; else the bearer secret (32+ characters) a Prometheus scrape sends |
 public struct ServerConfiguration: Sendable {
     /// Address to listen on.
@@ -84,6 +86,9 @@ public struct ServerConfiguration: Sendable {
     public var defaultStyle = "operational-picture"
     /// Other origins whose web pages may call the service (CORS); none by default.
     public var crossOrigin = CrossOriginPolicy.none
+    /// The viewer's files and MapLibre GL JS (nil: the viewer answers that it is not installed).
+    public var viewerDirectory: URL?
+    public var viewerVendorDirectory: URL?
     /// The bearer secret of `/metrics`; nil (the default) serves no `/metrics` at all.
     public var metricsToken: String?
 
@@ -192,6 +197,18 @@ public struct ServerConfiguration: Sendable {
             throw StoreError(.invalidRequest, "cors-origins=* together with anonymous-access=true would let any web page read the service through its visitors' browsers; list the origins instead")
         }
         config.tileDiskCacheBytes = try int("tile-disk-cache-mb", 0, 0...1_048_576) << 20
+        func directory(_ key: String, default fallback: String) throws -> URL? {
+            var isDirectory: ObjCBool = false
+            if let given = reader.string(forKey: ConfigKey(key)) {
+                guard FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw StoreError(.invalidRequest, "\(key) must name a directory, got \"\(given)\"")
+                }
+                return URL(fileURLWithPath: given)
+            }
+            return FileManager.default.fileExists(atPath: fallback, isDirectory: &isDirectory) && isDirectory.boolValue ? URL(fileURLWithPath: fallback) : nil
+        }
+        config.viewerDirectory = try directory("viewer", default: "viewer")
+        config.viewerVendorDirectory = try directory("viewer-vendor", default: ".build/maplibre")
         if let token = reader.string(forKey: "metrics-token"), !token.isEmpty {
             guard token.count >= 32, token.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "," }) else {
                 throw StoreError(.invalidRequest, "metrics-token must be at least 32 printable ASCII characters without spaces or commas (for example: openssl rand -hex 32)")

@@ -123,6 +123,11 @@ enum APIDocument {
         get("/metrics", "Operations", "Prometheus metrics (with the metrics token, when one is configured)",
             [Answer(status: "200", description: "Prometheus text format 0.0.4", content: [("text/plain", string)])]),
 
+        get("/viewer", "Viewer", "The map viewer (sign in with a token)", [Answer(status: "200", description: "HTML", content: [("text/html", string)])], secured: false),
+        get("/viewer/{file}", "Viewer", "The viewer's scripts and style sheets",
+            [Answer(status: "200", description: "A file", content: [("text/javascript", string), ("text/css", string), ("text/html", string)])], secured: false),
+        get("/viewer/vendor/{file}", "Viewer", "MapLibre GL JS (maplibre-gl.js, maplibre-gl.css)",
+            [Answer(status: "200", description: "A file", content: [("text/javascript", string), ("text/css", string)])], secured: false),
         get("/collections", "Collections", "The layers the caller may read", [jsonAnswer(ref("Collections"))]),
         get("/collections/{layer}", "Collections", "One layer", [jsonAnswer(ref("Collection"))]),
         get("/collections/{layer}/tiles", "Vector tiles", "The layer's tilesets", [jsonAnswer()]),

@@ -21,6 +21,7 @@ public enum Server {
         // Inside CORS (preflights are not requests of a route), outside the problem middleware
         // (so that it counts the statuses of error answers).
         router.middlewares.add(MetricsMiddleware(metrics: service.access.metrics))
+        router.middlewares.add(VaryOnAuthorizationMiddleware())
         router.middlewares.add(ProblemMiddleware(logger: logger))
         let routes = Routes(service: service, transformers: transformers, publicURL: configuration.publicURL)
         routes.register(on: router)
@@ -40,6 +41,7 @@ public enum Server {
         if let token = configuration.metricsToken {
             MetricsRoutes(routes: routes, token: token).register(on: router)
         }
+        ViewerRoutes(directory: configuration.viewerDirectory, vendorDirectory: configuration.viewerVendorDirectory).register(on: router)
         // The API document, checked against the routes: the application does not start if they differ.
         let metricsEnabled = configuration.metricsToken != nil
         router.get("/api") { request, _ -> Response in
