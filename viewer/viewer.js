@@ -41,7 +41,9 @@ function signOut(messageKey) {
   sessionStorage.removeItem(TOKEN_KEY);
   document.getElementById("token").value = "";
   if (state.map) { state.map.remove(); state.map = null; }
+  state.collections = [];
   document.getElementById("layers").replaceChildren();
+  document.getElementById("feature").replaceChildren(paragraph(t("clickHelp")));
   showSignIn(messageKey);
 }
 
@@ -53,8 +55,13 @@ async function signIn(token) {
     showSignIn("unreachable");
     return;
   }
-  if (!response.ok) {
+  if (response.status === 401 || response.status === 403) {
+    sessionStorage.removeItem(TOKEN_KEY);
     showSignIn("rejected");
+    return;
+  }
+  if (!response.ok) {
+    showSignIn("unreachable");
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
@@ -75,26 +82,36 @@ function family(geometryType) {
   return "polygon";
 }
 
+// Map ids are prefixed: a partner's layer may be called "background".
+function mapID(collection) { return "l:" + collection.id; }
+
 function styleLayers(collection, sourceLayer, color) {
-  const base = { source: collection.id, "source-layer": sourceLayer };
+  const id = mapID(collection);
+  const base = { source: id, "source-layer": sourceLayer };
   switch (family(collection.geometryType)) {
     case "point":
-      return [{ ...base, id: collection.id, type: "circle", paint: { "circle-color": color, "circle-radius": 4, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 } }];
+      return [{ ...base, id, type: "circle", paint: { "circle-color": color, "circle-radius": 4, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 } }];
     case "line":
-      return [{ ...base, id: collection.id, type: "line", paint: { "line-color": color, "line-width": 2 } }];
+      return [{ ...base, id, type: "line", paint: { "line-color": color, "line-width": 2 } }];
     default:
       return [
-        { ...base, id: collection.id, type: "fill", paint: { "fill-color": color, "fill-opacity": 0.15 } },
-        { ...base, id: collection.id + "--outline", type: "line", paint: { "line-color": color, "line-width": 1.5 } },
+        { ...base, id, type: "fill", paint: { "fill-color": color, "fill-opacity": 0.15 } },
+        { ...base, id: id + "--outline", type: "line", paint: { "line-color": color, "line-width": 1.5 } },
       ];
   }
 }
 
 async function showMap() {
+  // Tiles are asked with the token in a header (not the TileJSON's signed URLs, which expire
+  // after 15 minutes and would outlive a sign-out); a refused tile leads back to sign-in.
   const map = new maplibregl.Map({
     container: "map", center: [5.2, 52.1], zoom: 8, fadeDuration: 0, attributionControl: false,
     style: { version: 8, sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#f4f1ea" } }] },
+    transformRequest: (url) => url.startsWith(location.origin + "/")
+      ? { url, headers: { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY) } }
+      : { url },
   });
+  map.on("error", (e) => { if (e.error && e.error.status === 401) signOut("expired"); });
   state.map = map;
   map.addControl(new maplibregl.NavigationControl(), "top-right");
   await new Promise((resolve) => map.on("load", resolve));
@@ -109,7 +126,9 @@ async function showMap() {
     const tilejson = await response.json();
     if (state.map !== map) return; // signed out meanwhile
     const sourceLayer = (tilejson.vector_layers && tilejson.vector_layers[0] && tilejson.vector_layers[0].id) || collection.id;
-    map.addSource(collection.id, { type: "vector", tiles: tilejson.tiles, minzoom: tilejson.minzoom, maxzoom: tilejson.maxzoom });
+    // Without the signature (as text: URL() would encode the {z}/{x}/{y} placeholders).
+    const tiles = tilejson.tiles.map((u) => u.replace(/([?&])access=[^&]*(&?)/, (m, sep, more) => (more ? sep : "")).replace(/[?&]$/, ""));
+    map.addSource(mapID(collection), { type: "vector", tiles, minzoom: tilejson.minzoom, maxzoom: tilejson.maxzoom });
     const layers = styleLayers(collection, sourceLayer, color);
     for (const layer of layers) map.addLayer(layer);
     list.appendChild(layerItem(collection, layers.map((l) => l.id), color));
@@ -138,14 +157,14 @@ function layerItem(collection, ids, color) {
 }
 
 function inspect(e) {
-  const ours = new Set(state.collections.map((c) => c.id));
+  const ours = new Set(state.collections.map(mapID));
   const hit = state.map.queryRenderedFeatures(e.point).find((f) => ours.has(f.source));
   const panel = document.getElementById("feature");
   if (!hit) {
     panel.replaceChildren(paragraph(t("clickHelp")));
     return;
   }
-  const collection = state.collections.find((c) => c.id === hit.source);
+  const collection = state.collections.find((c) => mapID(c) === hit.source);
   const rows = [[t("layer"), collection.title || collection.id], [t("owner"), collection.owner], [t("sensitivity"), collection.sensitivity]];
   if (collection.version !== undefined) rows.push([t("version"), collection.version]);
   for (const [k, v] of Object.entries(hit.properties)) rows.push([k, v]);

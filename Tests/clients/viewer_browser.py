@@ -84,12 +84,13 @@ try:
         if hidden not in expected:
             assert f'data-layer="{hidden}"' not in page, f"{user} sees {hidden} in the page"
             assert not any(f"/collections/{hidden}" in u for u in urls), f"{user}'s page asked for {hidden}"
+        assert not any("access=" in u for u in urls), f"{user}'s page used signed URLs"
         # Click a drawn point: its attributes, only those the member may see (its queryables).
         attributes, found = [], ["-", "-", "nothing"]
         if expected:
             found = wait("""const m = state.map; if (!m || !m.loaded() || !m.areTilesLoaded()) return null;
                 const f = m.queryRenderedFeatures().find(f => f.layer.type === 'circle');
-                if (!f) return null; const p = m.project(f.geometry.coordinates); return [p.x, p.y, f.source];""")
+                if (!f) return null; const p = m.project(f.geometry.coordinates); return [p.x, p.y, f.source.replace(/^l:/, '')];""")
             canvas = driver.find_element(By.CSS_SELECTOR, "#map canvas")
             ActionChains(driver).move_to_element_with_offset(canvas, int(found[0] - canvas.size["width"] / 2), int(found[1] - canvas.size["height"] / 2)).click().perform()
             wait("return document.querySelector('#feature table') !== null")
@@ -104,6 +105,7 @@ try:
         driver.find_element(By.ID, "signout").click()
         wait("return !document.getElementById('signin').hidden")
         assert driver.execute_script("return sessionStorage.getItem('layerserver.token')") is None
+        assert driver.execute_script("return document.querySelector('#feature table') === null"), f"{user}'s feature stays on screen after sign-out"
 finally:
     driver.quit()
 print("ok")

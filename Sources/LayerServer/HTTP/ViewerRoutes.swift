@@ -36,8 +36,8 @@ struct ViewerRoutes: Sendable {
         vendor = read(vendorDirectory, ["maplibre-gl.js", "maplibre-gl.css"])
     }
 
-    static let securityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-        + "worker-src blob:; child-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    static let securityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        + "worker-src blob:; child-src blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
     func register(on router: Router<ServerContext>) {
         router.get("/viewer") { _, _ in try answer(files["index.html"], "index.html") }
