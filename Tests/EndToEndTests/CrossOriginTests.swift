@@ -95,12 +95,7 @@ struct CrossOriginTests {
 
     @Test("a MapLibre page of an allowed origin draws a layer in headless Chromium, without console errors; the same page from another origin gets nothing")
     func browser() async throws {
-        guard FileManager.default.isExecutableFile(atPath: WMTSTests.python.path),
-              FileManager.default.fileExists(atPath: ServerFixture.repository.appendingPathComponent(".build/maplibre/maplibre-gl.js").path),
-              FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else {
-            Issue.record("no test environment, MapLibre or Chromium: run `make test`, which installs them")
-            return
-        }
+        guard WMTSTests.browserInstalled() else { return }
         let port = try Self.freePort()
         try await ServerFixture.withServer(configure: { $0.crossOrigin = try! CrossOriginPolicy.parse("http://127.0.0.1:\(port)") }) { client in
             let server = try #require(client.client.port)

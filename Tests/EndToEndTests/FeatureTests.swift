@@ -375,10 +375,7 @@ struct FeatureTests {
 struct FeatureClientTests {
     @Test("GDAL's OAPIF driver lists the caller's layers and reads the API's features (header token and Basic); OWSLib pages through a layer")
     func clients() async throws {
-        guard FileManager.default.isExecutableFile(atPath: WMTSTests.python.path) else {
-            Issue.record("no \(WMTSTests.python.path): run `make test`, which creates the tests' virtual environment")
-            return
-        }
+        guard WMTSTests.clientsInstalled() else { return }
         try await MapWorld.withServer { client in
             let port = try #require(client.client.port)
             let (status, output) = try await WMTSTests.runClient("features_clients.py", ["http://127.0.0.1:\(port)", client.world.token("hdsr-editor"), "hydrants"])

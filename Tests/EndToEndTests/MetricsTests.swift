@@ -63,10 +63,7 @@ struct MetricsTests {
 
     @Test("a known sequence of requests is counted exactly: routes and statuses, latencies, tiles by source, reads, denials, audit records")
     func counts() async throws {
-        guard FileManager.default.isExecutableFile(atPath: WMTSTests.python.path) else {
-            Issue.record("no \(WMTSTests.python.path): run `make test`, which creates the tests' virtual environment")
-            return
-        }
+        guard WMTSTests.clientsInstalled() else { return }
         try await ServerFixture.withServer(configure: { $0.metricsToken = Self.token }) { client in
             let port = try #require(client.client.port)
             let before = try await Self.scrape(port)

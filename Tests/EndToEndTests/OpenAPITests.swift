@@ -21,10 +21,7 @@ struct OpenAPITests {
 
     @Test("valid OpenAPI 3.0 (openapi-spec-validator), linked as service-desc; schemathesis finds no 5xx and no answer outside it")
     func clients() async throws {
-        guard FileManager.default.isExecutableFile(atPath: WMTSTests.python.path) else {
-            Issue.record("no \(WMTSTests.python.path): run `make test`, which creates the tests' virtual environment")
-            return
-        }
+        guard WMTSTests.clientsInstalled() else { return }
         // A world of its own: the run calls every operation, writes too.
         let world = try await MapWorld.fresh(hydrants: 500)
         defer { world.remove() }

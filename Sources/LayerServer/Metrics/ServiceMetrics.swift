@@ -20,6 +20,8 @@ public final class ServiceMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     private let series = Mutex<[String: Set<[String]>]>([:])
     private let tileCounts = Mutex<(hits: Int, misses: Int)>((0, 0))
+    /// The tile counters, made once: the tile path is the hot one.
+    private let tileCounters: [String: CoreMetrics.Counter]
 
     /// Distinct label sets per metric family whose labels come from data.
     public static let maximumSeries = 5_000
@@ -35,7 +37,18 @@ public final class ServiceMetrics: Sendable {
             .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
         ]
         self.factory = factory
+        var counters: [String: CoreMetrics.Counter] = [:]
+        for format in Self.tileFormats {
+            for source in [TileSource.rendered, .memory, .disk] {
+                counters[format + "|" + source.rawValue] = CoreMetrics.Counter(label: "layerserver_tiles_total", dimensions: [("format", format), ("source", source.rawValue)],
+                                                                   factory: factory)
+            }
+        }
+        tileCounters = counters
     }
+
+    /// The tile formats counted.
+    public static let tileFormats = ["mvt", "png"]
 
     /// `values`, or `other` for each once `family` holds ``maximumSeries`` label sets.
     private func bounded(_ family: String, _ values: [String]) -> [String] {
@@ -65,9 +78,9 @@ public final class ServiceMetrics: Sendable {
         case rendered, memory, disk
     }
 
-    /// One tile answered (MVT or PNG, of a layer, a style or a risk picture).
+    /// One tile answered (MVT or PNG, of a layer, a style or a risk picture; `format` one of ``tileFormats``).
     public func tile(format: String, source: TileSource) {
-        Counter(label: "layerserver_tiles_total", dimensions: [("format", format), ("source", source.rawValue)], factory: factory).increment()
+        tileCounters[format + "|" + source.rawValue]?.increment()
         tileCounts.withLock { c in
             if source == .rendered { c.misses += 1 } else { c.hits += 1 }
         }
