@@ -1,32 +1,89 @@
-// The viewer: sign in with a token, the layers the caller may see as vector tiles on a Web
-// Mercator map, and the attributes of a clicked feature. Plain JavaScript; texts in i18n.js.
+// The viewer's core: sign-in with a token, the caller's layers as vector tiles on a Web
+// Mercator map (the service's style where it has one, else a style per geometry type), the
+// caller's read area outlined, and the attributes of a clicked feature. Plain JavaScript; the
+// texts are in i18n.js; picture.js, upload.js and viewas.js add the other panels.
 "use strict";
 
 const TOKEN_KEY = "layerserver.token";
 const LANGUAGE_KEY = "layerserver.language";
 const PALETTE = ["#d7301f", "#2b8cbe", "#31a354", "#756bb1", "#e6550d", "#636363", "#dd3497", "#8c6d31"];
-const state = { language: localStorage.getItem(LANGUAGE_KEY) || "nl", map: null, collections: [] };
+const STYLE = "operational-picture";
 
-function t(key) { return (TEXTS[state.language] || TEXTS.nl)[key] || key; }
+// Everything the page knows; `window.viewer` lets the browser tests look (never a token).
+const V = window.viewer = {
+  language: localStorage.getItem(LANGUAGE_KEY) || "nl",
+  map: null, me: null, collections: [], sources: {}, generation: 0,
+  panels: [], // modules: { start(me), stop(), texts() }
+};
+
+function t(key) { return (TEXTS[V.language] || TEXTS.nl)[key] || TEXTS.en[key] || key; }
+V.t = t;
 
 function applyTexts() {
-  document.documentElement.lang = state.language;
+  document.documentElement.lang = V.language;
   for (const el of document.querySelectorAll("[data-text]")) el.textContent = t(el.dataset.text);
   for (const el of document.querySelectorAll("[data-label]")) el.setAttribute("aria-label", t(el.dataset.label));
   document.title = t("title");
-  document.getElementById("language").value = state.language;
+  document.getElementById("language").value = V.language;
+  for (const p of V.panels) if (p.texts) p.texts();
 }
 
+function token() { return sessionStorage.getItem(TOKEN_KEY); }
+
 // A request with the caller's token; a refused token leads back to sign-in.
-async function api(path) {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const response = await fetch(path, { headers: { Authorization: "Bearer " + token } });
+// Documents are revalidated (the page shows a live picture; the browser's cache may hold an
+// answer up to its max-age).
+V.api = async function api(path, init = {}) {
+  const response = await fetch(path, { cache: "no-cache", ...init, headers: { ...(init.headers || {}), Authorization: "Bearer " + token() } });
   if (response.status === 401) {
     signOut("expired");
     throw new Error("signed out");
   }
   return response;
-}
+};
+V.authorization = () => "Bearer " + token();
+
+// An element with text and attributes.
+V.el = function el(tag, text, attributes = {}) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  for (const [k, v] of Object.entries(attributes)) {
+    if (k === "class") e.className = v; else if (k.startsWith("data-")) e.setAttribute(k, v); else e[k] = v;
+  }
+  return e;
+};
+
+V.table = function table(rows) {
+  const tbl = document.createElement("table");
+  for (const [k, v] of rows) {
+    const tr = tbl.insertRow();
+    tr.append(V.el("th", k, { scope: "row" }));
+    tr.insertCell().textContent = v === null || v === undefined ? "" : String(v);
+  }
+  return tbl;
+};
+
+V.time = (iso) => (iso ? new Date(iso).toLocaleString(V.language === "en" ? "en-GB" : "nl-NL", { dateStyle: "short", timeStyle: "short" }) : "");
+
+// A short notice at the top of the panel ("updated", "published", errors).
+V.notify = function notify(text, kind = "info") {
+  const box = document.getElementById("notice");
+  box.textContent = text;
+  box.dataset.kind = kind;
+  box.hidden = false;
+  clearTimeout(V.noticeTimer);
+  V.noticeTimer = setTimeout(() => { box.hidden = true; }, 8000);
+};
+
+// The message of a problem+json answer.
+V.problem = async function problem(response) {
+  try {
+    const p = await response.json();
+    return p.detail || p.title || String(response.status);
+  } catch (e) {
+    return String(response.status);
+  }
+};
 
 function showSignIn(messageKey) {
   document.getElementById("app").hidden = true;
@@ -39,18 +96,24 @@ function showSignIn(messageKey) {
 
 function signOut(messageKey) {
   sessionStorage.removeItem(TOKEN_KEY);
+  V.generation += 1;
+  V.ready = false;
   document.getElementById("token").value = "";
-  if (state.map) { state.map.remove(); state.map = null; }
-  state.collections = [];
+  for (const p of V.panels) p.stop();
+  if (V.map) { V.map.remove(); V.map = null; }
+  V.me = null;
+  V.collections = [];
+  V.sources = {};
   document.getElementById("layers").replaceChildren();
-  document.getElementById("feature").replaceChildren(paragraph(t("clickHelp")));
+  document.getElementById("notice").hidden = true;
+  document.getElementById("feature").replaceChildren(V.el("p", t("clickHelp")));
   showSignIn(messageKey);
 }
 
-async function signIn(token) {
+async function signIn(secret) {
   let response;
   try {
-    response = await fetch("/collections", { headers: { Authorization: "Bearer " + token } });
+    response = await fetch("/me", { headers: { Authorization: "Bearer " + secret } });
   } catch (e) {
     showSignIn("unreachable");
     return;
@@ -64,15 +127,22 @@ async function signIn(token) {
     showSignIn("unreachable");
     return;
   }
-  sessionStorage.setItem(TOKEN_KEY, token);
+  sessionStorage.setItem(TOKEN_KEY, secret);
   document.getElementById("token").value = "";
-  const doc = await response.json();
-  state.collections = doc.collections || [];
+  V.me = await response.json();
+  const generation = V.generation;
+  const listing = await V.api("/collections");
+  if (generation !== V.generation) return;
+  V.collections = listing.ok ? (await listing.json()).collections || [] : [];
   document.getElementById("signin").hidden = true;
   document.getElementById("app").hidden = false;
   document.getElementById("signout").hidden = false;
-  document.getElementById("who").textContent = t("signedInAs") + " " + token.split(".")[0];
-  await showMap();
+  const me = V.me;
+  document.getElementById("who").textContent = t("signedInAs") + " " + (me.name || me.user || "?") + (me.organisationName ? " (" + me.organisationName + ")" : "");
+  await showMap(generation);
+  if (generation !== V.generation) return;
+  for (const p of V.panels) await p.start(me, generation);
+  V.ready = true;
 }
 
 function family(geometryType) {
@@ -83,10 +153,10 @@ function family(geometryType) {
 }
 
 // Map ids are prefixed: a partner's layer may be called "background".
-function mapID(collection) { return "l:" + collection.id; }
+V.mapID = (collection) => "l:" + collection.id;
 
-function styleLayers(collection, sourceLayer, color) {
-  const id = mapID(collection);
+function builtInLayers(collection, sourceLayer, color, open) {
+  const id = V.mapID(collection);
   const base = { source: id, "source-layer": sourceLayer };
   switch (family(collection.geometryType)) {
     case "point":
@@ -94,6 +164,8 @@ function styleLayers(collection, sourceLayer, color) {
     case "line":
       return [{ ...base, id, type: "line", paint: { "line-color": color, "line-width": 2 } }];
     default:
+      // An open area layer without a style of its own is part of the base map: grey outlines.
+      if (open) return [{ ...base, id, type: "line", paint: { "line-color": "#8a8a8a", "line-width": 0.7 } }];
       return [
         { ...base, id, type: "fill", paint: { "fill-color": color, "fill-opacity": 0.15 } },
         { ...base, id: id + "--outline", type: "line", paint: { "line-color": color, "line-width": 1.5 } },
@@ -101,94 +173,155 @@ function styleLayers(collection, sourceLayer, color) {
   }
 }
 
-async function showMap() {
-  // Tiles are asked with the token in a header (not the TileJSON's signed URLs, which expire
-  // after 15 minutes and would outlive a sign-out); a refused tile leads back to sign-in.
+// The service's style for the caller, when there is one: its layers per source and its legend.
+async function serviceStyle() {
+  const listing = await V.api("/styles");
+  if (!listing.ok) return null;
+  const styles = (await listing.json()).styles || [];
+  if (!styles.some((s) => s.id === STYLE)) return null;
+  const response = await V.api("/styles/" + STYLE);
+  return response.ok ? response.json() : null;
+}
+
+// The service's absolute URLs on the page's own origin (the documents name the public URL,
+// which may differ from the address the browser uses); templates kept as text: URL() would
+// encode the braces.
+function path(url) { return location.origin + url.replace(/^https?:\/\/[^/]+/, ""); }
+
+// A tile URL template without its signature: tiles are asked with the token in a header (signed
+// URLs expire after 15 minutes and would outlive a sign-out).
+V.unsigned = (url) => path(url).replace(/([?&])access=[^&]*(&?)/, (m, sep, more) => (more ? sep : "")).replace(/[?&]$/, "");
+
+async function showMap(generation) {
+  const style = await serviceStyle().catch(() => null);
+  if (generation !== V.generation) return;
   const map = new maplibregl.Map({
-    container: "map", center: [5.2, 52.1], zoom: 8, fadeDuration: 0, attributionControl: false,
-    style: { version: 8, sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#f4f1ea" } }] },
-    transformRequest: (url) => url.startsWith(location.origin + "/")
-      ? { url, headers: { Authorization: "Bearer " + sessionStorage.getItem(TOKEN_KEY) } }
+    container: "map", center: [5.2, 52.05], zoom: 8.5, fadeDuration: 0, attributionControl: false,
+    style: {
+      version: 8, sources: {},
+      glyphs: style && style.glyphs ? path(style.glyphs) : undefined,
+      sprite: style && style.sprite ? path(style.sprite) : undefined,
+      layers: [{ id: "background", type: "background", paint: { "background-color": "#f4f1ea" } }],
+    },
+    transformRequest: (url) => url.startsWith(location.origin + "/") && token()
+      ? { url, headers: { Authorization: V.authorization() } }
       : { url },
   });
-  map.on("error", (e) => { if (e.error && e.error.status === 401) signOut("expired"); });
-  state.map = map;
+  map.on("error", (e) => {
+    if (e.error && e.error.status === 401) signOut("expired");
+    else if (e.error) console.warn("map:", e.error.message || e.error);
+  });
+  V.map = map;
   map.addControl(new maplibregl.NavigationControl(), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   await new Promise((resolve) => map.on("load", resolve));
+  if (V.map !== map) return;
+  const legend = new Map(((style && style.metadata && style.metadata["layerserver:legend"]) || []).map((e) => [e.layer, e.color]));
   const list = document.getElementById("layers");
   // Areas first, points last: points stay on top.
   const order = { polygon: 0, line: 1, point: 2 };
-  const collections = [...state.collections].sort((a, b) => order[family(a.geometryType)] - order[family(b.geometryType)]);
+  const collections = [...V.collections].sort((a, b) => order[family(a.geometryType)] - order[family(b.geometryType)] || a.id.localeCompare(b.id));
+  const symbols = [];
   for (const [i, collection] of collections.entries()) {
-    const color = PALETTE[i % PALETTE.length];
-    const response = await api("/collections/" + encodeURIComponent(collection.id) + "/tiles/WebMercatorQuad/tilejson");
-    if (!response.ok) continue;
+    const response = await V.api("/collections/" + encodeURIComponent(collection.id) + "/tiles/WebMercatorQuad/tilejson");
+    if (!response.ok || V.map !== map) continue;
     const tilejson = await response.json();
-    if (state.map !== map) return; // signed out meanwhile
+    if (V.map !== map) return;
     const sourceLayer = (tilejson.vector_layers && tilejson.vector_layers[0] && tilejson.vector_layers[0].id) || collection.id;
-    // Without the signature (as text: URL() would encode the {z}/{x}/{y} placeholders).
-    const tiles = tilejson.tiles.map((u) => u.replace(/([?&])access=[^&]*(&?)/, (m, sep, more) => (more ? sep : "")).replace(/[?&]$/, ""));
-    map.addSource(mapID(collection), { type: "vector", tiles, minzoom: tilejson.minzoom, maxzoom: tilejson.maxzoom });
-    const layers = styleLayers(collection, sourceLayer, color);
-    for (const layer of layers) map.addLayer(layer);
+    const source = { type: "vector", tiles: tilejson.tiles.map(V.unsigned), minzoom: tilejson.minzoom, maxzoom: tilejson.maxzoom };
+    map.addSource(V.mapID(collection), source);
+    V.sources[collection.id] = source;
+    const styled = style ? (style.layers || []).filter((l) => l.source === collection.id) : [];
+    let layers, color;
+    if (styled.length > 0) {
+      layers = styled.map((l) => ({ ...l, id: V.mapID(collection) + "/" + l.id, source: V.mapID(collection), "source-layer": sourceLayer }));
+      color = styled.map((l) => legend.get(l.id)).find((c) => c) || PALETTE[i % PALETTE.length];
+    } else {
+      color = collection.sensitivity === "open" && family(collection.geometryType) === "polygon" ? "#8a8a8a" : PALETTE[i % PALETTE.length];
+      layers = builtInLayers(collection, sourceLayer, color, collection.sensitivity === "open");
+    }
+    for (const layer of layers) (layer.type === "symbol" ? symbols : []).push(layer);
+    for (const layer of layers) if (layer.type !== "symbol") map.addLayer(layer);
     list.appendChild(layerItem(collection, layers.map((l) => l.id), color));
   }
+  for (const layer of symbols) map.addLayer(layer); // labels and icons over every area
+  showArea(map);
   map.on("click", (e) => inspect(e));
 }
 
+// The caller's read area, outlined: a clipped partner sees why it sees only part of a layer.
+function showArea(map) {
+  const features = [];
+  const seen = new Map();
+  for (const l of V.me.layers || []) {
+    if (!l.area) continue;
+    const key = JSON.stringify(l.area);
+    if (seen.has(key)) { seen.get(key).properties.layers.push(l.layer); continue; }
+    const f = { type: "Feature", geometry: l.area, properties: { layers: [l.layer], scope: l.scope } };
+    seen.set(key, f);
+    features.push(f);
+  }
+  for (const f of features) f.properties.layers = f.properties.layers.join(", ");
+  map.addSource("caller-area", { type: "geojson", data: { type: "FeatureCollection", features } });
+  map.addLayer({ id: "caller-area", type: "line", source: "caller-area", paint: { "line-color": "#154273", "line-width": 2.5, "line-dasharray": [3, 2] } });
+  const note = document.getElementById("area-note");
+  note.textContent = features.length === 0 ? t("areaEverywhere") : t("areaLimited");
+  note.dataset.areas = String(features.length);
+}
+
 function layerItem(collection, ids, color) {
-  const item = document.createElement("li");
-  item.dataset.layer = collection.id;
-  const box = document.createElement("input");
-  box.type = "checkbox";
-  box.checked = true;
-  box.id = "layer-" + collection.id;
+  const item = V.el("li", null, { "data-layer": collection.id });
+  const box = V.el("input", null, { type: "checkbox", checked: true, id: "layer-" + collection.id });
   box.addEventListener("change", () => {
-    for (const id of ids) state.map.setLayoutProperty(id, "visibility", box.checked ? "visible" : "none");
+    for (const id of ids) V.map.setLayoutProperty(id, "visibility", box.checked ? "visible" : "none");
   });
-  const swatch = document.createElement("span");
-  swatch.className = "swatch";
-  swatch.style.background = color;
-  const label = document.createElement("label");
-  label.htmlFor = box.id;
-  label.textContent = collection.title || collection.id;
-  item.append(box, swatch, label);
+  const swatch = V.el("span", null, { class: "swatch swatch-" + family(collection.geometryType) });
+  swatch.style.setProperty("--swatch", color);
+  const label = V.el("label", collection.title || collection.id, { htmlFor: box.id });
+  const mine = (V.me.layers || []).find((l) => l.layer === collection.id);
+  const scope = V.el("small", mine && !mine.everywhere ? t("onlyIn") + " " + mine.scope : t("everywhere"), { class: "scope" });
+  item.append(box, swatch, label, scope);
   return item;
 }
 
+// The clicked feature: layer, owner, version and the attributes in the tile (only what the
+// caller may see); a risk-picture item shows its own details.
 function inspect(e) {
-  const ours = new Set(state.collections.map(mapID));
-  const hit = state.map.queryRenderedFeatures(e.point).find((f) => ours.has(f.source));
+  const hits = V.map.queryRenderedFeatures(e.point);
   const panel = document.getElementById("feature");
-  if (!hit) {
-    panel.replaceChildren(paragraph(t("clickHelp")));
-    return;
-  }
-  const collection = state.collections.find((c) => mapID(c) === hit.source);
-  const rows = [[t("layer"), collection.title || collection.id], [t("owner"), collection.owner], [t("sensitivity"), collection.sensitivity]];
-  if (collection.version !== undefined) rows.push([t("version"), collection.version]);
+  const risk = hits.find((f) => f.source === "risk");
+  if (risk) { panel.replaceChildren(V.table(Object.entries(risk.properties))); return; }
+  const ours = new Map(V.collections.map((c) => [V.mapID(c), c]));
+  const hit = hits.find((f) => ours.has(f.source));
+  if (!hit) { panel.replaceChildren(V.el("p", t("clickHelp"))); return; }
+  const c = ours.get(hit.source);
+  const rows = [[t("layer"), c.title || c.id], [t("owner"), c.owner], [t("version"), c.currentVersion], [t("sensitivity"), c.sensitivity]];
   for (const [k, v] of Object.entries(hit.properties)) rows.push([k, v]);
-  const table = document.createElement("table");
-  for (const [k, v] of rows) {
-    const tr = table.insertRow();
-    const th = document.createElement("th");
-    th.textContent = k;
-    const td = tr.insertCell();
-    td.textContent = v === null || v === undefined ? "" : String(v);
-    tr.prepend(th);
-  }
-  panel.replaceChildren(table);
+  panel.replaceChildren(V.table(rows));
 }
 
-function paragraph(text) {
-  const p = document.createElement("p");
-  p.textContent = text;
-  return p;
+// Refreshes a layer's tiles after a publication (the TileJSON names the new version).
+V.reloadLayer = async function reloadLayer(id) {
+  const source = V.map && V.map.getSource("l:" + id);
+  if (!source) return;
+  const response = await V.api("/collections/" + encodeURIComponent(id) + "/tiles/WebMercatorQuad/tilejson");
+  if (!response.ok) return;
+  const tilejson = await response.json();
+  source.setTiles(tilejson.tiles.map(V.unsigned));
+};
+
+// A token in the link's fragment (the demo prints one per cast member): kept in this tab's
+// session storage and taken out of the address bar and history at once.
+function tokenFromLink() {
+  const m = /^#token=([A-Za-z0-9._~-]+)$/.exec(location.hash);
+  if (!m) return null;
+  history.replaceState(null, "", location.pathname + location.search);
+  return m[1];
 }
 
 document.getElementById("language").addEventListener("change", (e) => {
-  state.language = e.target.value;
-  localStorage.setItem(LANGUAGE_KEY, state.language);
+  V.language = e.target.value;
+  localStorage.setItem(LANGUAGE_KEY, V.language);
   applyTexts();
 });
 document.getElementById("signin-form").addEventListener("submit", (e) => {
@@ -197,6 +330,15 @@ document.getElementById("signin-form").addEventListener("submit", (e) => {
 });
 document.getElementById("signout").addEventListener("click", () => signOut());
 
-applyTexts();
-const saved = sessionStorage.getItem(TOKEN_KEY);
-if (saved) signIn(saved); else showSignIn();
+// A link with another token opened in this tab: the previous user is signed out first.
+window.addEventListener("hashchange", () => {
+  const linked = tokenFromLink();
+  if (linked) { signOut(); signIn(linked); }
+});
+
+V.startViewer = function startViewer() {
+  applyTexts();
+  const linked = tokenFromLink();
+  const saved = linked || token();
+  if (saved) signIn(saved); else showSignIn();
+};

@@ -116,10 +116,12 @@ struct Demo: AsyncParsableCommand {
             let cast = try await BlockingWork.run { try Self.prepare(config, fixtures: fixtures, hydrants: hydrants) }
             let tiles = try Self.exampleTiles()
             let width = cast.map(\.user.count).max() ?? 0
-            let tokens = cast.map { "  \($0.user.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.token)\n  \(String(repeating: " ", count: width))  \($0.description)" }
-                .joined(separator: "\n")
             let viewer = cast.first { $0.user == "im-utrecht" }?.token ?? "<token>"
             try await runServer(config, logger: logger) { base in
+                // A sign-in link per member: the token rides in the fragment, which browsers do not send.
+                let pad = String(repeating: " ", count: width)
+                let tokens = cast.map { "  \($0.user.padding(toLength: width, withPad: " ", startingAt: 0))  \($0.token)\n  \(pad)  \($0.description)\n  \(pad)  \(base)/viewer#token=\($0.token)" }
+                    .joined(separator: "\n")
                 print("""
 
                 layerserver demo on \(base), data in \(config.store.dataDirectory.path) (synthetic demo data)
@@ -127,7 +129,7 @@ struct Demo: AsyncParsableCommand {
                 Demo tokens (shown once, valid 30 days; send as Authorization: Bearer <token>):
                 \(tokens)
 
-                The map viewer: open \(base)/viewer in a browser and paste a token.
+                The map viewer: open a member's link above in a browser (or \(base)/viewer and paste a token).
 
                 Try (as the information manager of VR09; other tokens see other layers and areas):
                   curl -H 'Authorization: Bearer \(viewer)' \(base)/collections

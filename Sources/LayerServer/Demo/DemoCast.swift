@@ -57,6 +57,7 @@ public enum DemoCast {
     /// The owners and conditions of the demo layers.
     static let layers: [LayerConditions] = [
         LayerConditions(layer: "safety_regions", owner: "ifv", sensitivity: .open, clipToRegions: false),
+        LayerConditions(layer: "municipalities", owner: "ifv", sensitivity: .open, clipToRegions: false),
         LayerConditions(layer: "bag_addresses", owner: "ifv", sensitivity: .open, clipToRegions: false),
         LayerConditions(layer: "hydrants", owner: "vr-utrecht", sensitivity: .restricted,
                         hiddenAttributes: [.standby: ["capacity_m3h", "inspected"]]),

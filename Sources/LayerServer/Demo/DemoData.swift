@@ -24,6 +24,7 @@ public enum DemoData {
     static func entries(hydrants: Int) -> [Entry] {
         [
             Entry(id: "safety_regions", title: "Veiligheidsregio's", owner: "ifv", sensitivity: .open, source: .fixture("safety_regions.geojson")),
+            Entry(id: "municipalities", title: "Gemeenten", owner: "ifv", sensitivity: .open, source: .fixture("municipalities.geojson")),
             Entry(id: "bag_addresses", title: "BAG verblijfsobjecten (Amsterdam sample)", owner: "ifv", sensitivity: .open,
                   source: .fixture("bag_addresses.gpkg")),
             Entry(id: "hydrants", title: "Brandkranen", owner: "vr-utrecht", sensitivity: .restricted,

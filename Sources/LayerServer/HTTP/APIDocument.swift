@@ -225,6 +225,9 @@ enum APIDocument {
 
         get("/access/explain", "Access", "Why a user may (not) read a layer",
             query: [p("user", string, "The user", required: true), p("layer", string, "The layer", required: true), at], [jsonAnswer()]),
+        get("/access/areas", "Access", "View as: an organisation's layers with its read area per layer, hidden attributes and rules (no layer data)",
+            query: [p("organisation", string, "The organisation", required: true), at, p("policy", string, "A policy hash (default current)")], [jsonAnswer()]),
+        get("/me", "Access", "The caller: user, organisation, what it may approve or review, and its read area per layer", [jsonAnswer()]),
         get("/access/rules", "Access", "The policy's rules", [jsonAnswer(array(object()))]),
         get("/access/versions", "Access", "The policy's versions", [jsonAnswer(array(object()))]),
         get("/access/matrix", "Access", "Who may read which layer, where",

@@ -26,6 +26,7 @@ public enum Server {
         let routes = Routes(service: service, transformers: transformers, publicURL: configuration.publicURL)
         routes.register(on: router)
         AccessRoutes(routes: routes).register(on: router)
+        ViewAsRoutes(routes: routes).register(on: router)
         AdminRoutes(routes: routes).register(on: router)
         FeatureRoutes(routes: routes, limits: configuration.features).register(on: router)
         let importer = LayerImporter(store: service.store, transformers: transformers, logger: logger)

@@ -1,0 +1,3 @@
+// Starts the viewer once every panel has registered.
+"use strict";
+window.viewer.startViewer();
