@@ -8,8 +8,8 @@
   const V = window.viewer;
   const t = V.t;
   const SEVERITY = ["match", ["get", "severity"], "Extreme", "#7f0000", "Severe", "#d7301f", "Moderate", "#fc8d59", "Minor", "#fdcc8a", "#bdbdbd"];
-  const STEP_MINUTES = 15;
-  const P = { pictures: [], regions: [], at: null, stream: null, generation: 0 };
+  // The time slider's positions: every publication of the caller's pictures, then "now" (live).
+  const P = { pictures: [], regions: [], versions: {}, timeline: [], at: null, stream: null };
   V.picture = P;
 
   // A circle as a polygon of 48 points (metres on the sphere).
@@ -82,7 +82,7 @@
     }
     if (rows.length === 0) rows.push(V.el("li", t("noPicture")));
     box.replaceChildren(...rows);
-    document.getElementById("picture-at").textContent = P.at ? t("asOf") + " " + V.time(P.at.toISOString()) : t("live");
+    document.getElementById("picture-at").textContent = P.at ? t("asOf") + " " + V.time(P.at.toISOString(), true) : t("live");
   }
 
   async function load(generation) {
@@ -93,7 +93,10 @@
       P.regions = [...new Set([...P.regions, ...pictures.map((p) => p.region)])];
     } else {
       const at = encodeURIComponent(P.at.toISOString());
+      // Only regions that had a picture then (before its first version there is none).
       for (const region of P.regions) {
+        const first = (P.versions[region] || [])[0];
+        if (!first || new Date(first.publishedAt) > P.at) continue;
         const r = await V.api(`/pictures/${encodeURIComponent(region)}?at=${at}`);
         if (r.ok) pictures.push(await r.json());
       }
@@ -102,6 +105,22 @@
     P.pictures = pictures;
     draw();
     list();
+  }
+
+  // The publications of the regions' pictures: the slider's positions.
+  async function timeline(generation, regions) {
+    for (const region of regions) {
+      const r = await V.api(`/pictures/${encodeURIComponent(region)}/versions`);
+      if (r.ok) P.versions[region] = (await r.json()).versions || [];
+    }
+    if (generation !== V.generation) return;
+    const moments = new Set(Object.values(P.versions).flat().map((v) => v.publishedAt));
+    P.timeline = [...moments].map((m) => new Date(m)).sort((a, b) => a - b);
+    const range = document.getElementById("picture-slider");
+    const live = P.at === null;
+    range.max = String(P.timeline.length);
+    range.disabled = P.timeline.length === 0;
+    if (live) range.value = range.max;
   }
 
   // Server-sent events read with fetch (EventSource cannot send the token in a header).
@@ -144,15 +163,20 @@
   async function received(event, generation) {
     if (!P.regions.includes(event.region)) P.regions.push(event.region);
     const text = `${t("pictureUpdated")} ${event.region} → ${t("version")} ${event.version} (${V.time(event.publishedAt)})`;
+    await timeline(generation, [event.region]);
     if (P.at === null) await load(generation);
     V.notify(P.at === null ? text : text + " " + t("backToNow"), "update");
     await pending(generation);
   }
 
-  function slider() {
+  function position() {
     const range = document.getElementById("picture-slider");
-    const minutes = -Number(range.value) * STEP_MINUTES;
-    P.at = minutes === 0 ? null : new Date(Date.now() - minutes * 60000);
+    const i = Number(range.value);
+    return i >= P.timeline.length ? null : P.timeline[i];
+  }
+
+  function slider() {
+    P.at = position();
     load(V.generation);
   }
 
@@ -221,15 +245,15 @@
 
   V.panels.push({
     async start(me, generation) {
-      P.pictures = []; P.regions = []; P.at = null;
-      document.getElementById("picture-slider").value = "0";
+      P.pictures = []; P.regions = []; P.versions = {}; P.timeline = []; P.at = null;
       await load(generation);
+      await timeline(generation, P.regions);
       await pending(generation);
       listen(generation);
     },
     stop() {
       if (P.stream) P.stream.abort();
-      P.stream = null; P.pictures = []; P.regions = [];
+      P.stream = null; P.pictures = []; P.regions = []; P.versions = {}; P.timeline = [];
       document.getElementById("picture-list").replaceChildren();
       document.getElementById("pending").replaceChildren();
     },
@@ -238,7 +262,7 @@
 
   document.getElementById("picture-slider").addEventListener("change", slider);
   document.getElementById("picture-slider").addEventListener("input", () => {
-    const minutes = -Number(document.getElementById("picture-slider").value) * STEP_MINUTES;
-    document.getElementById("picture-at").textContent = minutes === 0 ? t("live") : t("asOf") + " " + V.time(new Date(Date.now() - minutes * 60000).toISOString());
+    const at = position();
+    document.getElementById("picture-at").textContent = at === null ? t("live") : t("asOf") + " " + V.time(at.toISOString(), true);
   });
 })();

@@ -63,7 +63,7 @@ V.table = function table(rows) {
   return tbl;
 };
 
-V.time = (iso) => (iso ? new Date(iso).toLocaleString(V.language === "en" ? "en-GB" : "nl-NL", { dateStyle: "short", timeStyle: "short" }) : "");
+V.time = (iso, seconds = false) => (iso ? new Date(iso).toLocaleString(V.language === "en" ? "en-GB" : "nl-NL", { dateStyle: "short", timeStyle: seconds ? "medium" : "short" }) : "");
 
 // A short notice at the top of the panel ("updated", "published", errors).
 V.notify = function notify(text, kind = "info") {

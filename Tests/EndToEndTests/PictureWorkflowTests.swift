@@ -180,7 +180,7 @@ struct PictureWorkflowTests {
                 // The standby contractor reads VR09 (its exercise), not VR13.
                 let hidden = user == "adhoc-viewer" ? "VR09" : "VR13"
                 for (method, path, body) in [(HTTPRequest.Method.get, "", ""), (.get, "/contributions", ""), (.get, "/diff?to=1", ""),
-                                             (.get, "/versions/1", ""), (.post, "/versions", ""),
+                                             (.get, "/versions/1", ""), (.get, "/versions", ""), (.post, "/versions", ""),
                                              (.post, "/contributions", Self.threat("x")), (.get, "/contributions/rp-1", ""),
                                              (.post, "/contributions/rp-1/accept", ""), (.get, "/alerts", ""), (.get, "/alerts/rp-1", ""),
                                              (.get, "/tiles/WebMercatorQuad/8/84/131", ""), (.get, "/threats/rp-1/impact?layers=water_facilities", ""),

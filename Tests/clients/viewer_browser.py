@@ -230,8 +230,24 @@ try:
     assert driver.execute_script("return window.notReloaded === true"), "the page reloaded"
     assert "Kwel Lopikerwaard" in driver.find_element(By.ID, "picture-list").text
     assert "Hoogwater Nederrijn" not in driver.find_element(By.ID, "picture-list").text
+    # The time slider, from the keyboard: its positions are the publications; a step back shows
+    # the picture as the API gives it for that moment; the end is live again.
+    slider = driver.find_element(By.ID, "picture-slider")
+    shown = []
+    for steps in [1, 1]:
+        slider.send_keys(*([Keys.LEFT] * steps))
+        wait("return window.viewer.picture.at !== null")
+        time.sleep(1)
+        at = driver.execute_script("return window.viewer.picture.at.toISOString()")
+        then = api(f"/pictures/VR09?at={at}", "im-utrecht")
+        version = driver.execute_script("const h = document.querySelector('#picture-list .picture-head[data-region=VR09]'); return h ? Number(h.dataset.version) : null")
+        assert version == (then.json()["version"] if then.status_code == 200 else None), f"as of {at}: page shows version {version}, the API {then.status_code}"
+        shown.append(f"{at}: {version}")
+    assert shown[-1].endswith(f": {before}") or shown[-1].endswith(f": {before - 1}"), f"the slider's earlier moments show {shown}"
+    slider.send_keys(Keys.END)
+    wait(f"return window.viewer.picture.at === null && document.querySelector('#picture-list .picture-head[data-region=VR09][data-version=\"{before + 1}\"]') !== null")
     no_console_errors("risk picture")
-    print(f"risk picture: accepted and rejected (dialog, keyboard) in the page; version {before + 1} shown {elapsed:.2f} s after publication, with a notice")
+    print(f"risk picture: accepted and rejected (dialog, keyboard) in the page; version {before + 1} shown {elapsed:.2f} s after publication, with a notice; slider {shown}, then live")
     sign_out()
 
     # 6. An upload from the page: the owner's layer, staged, its report, published.

@@ -205,6 +205,7 @@ enum APIDocument {
         write(.post, "/pictures/{region}/versions", "Risk pictures", "Publish the picture's accepted contributions"),
         get("/pictures", "Risk pictures", "The pictures the caller may see", [jsonAnswer()]),
         get("/pictures/{region}", "Risk pictures", "The current (or as-of) picture of a region", query: [at], [jsonAnswer()]),
+        get("/pictures/{region}/versions", "Risk pictures", "The picture's publications: version, time, publisher", [jsonAnswer()]),
         get("/pictures/{region}/versions/{n}", "Risk pictures", "One published version", [jsonAnswer()]),
         get("/pictures/{region}/diff", "Risk pictures", "What changed between two versions",
             query: [p("from", integer, "The earlier version (default to-1)"), p("to", integer, "The later version", required: true)], [jsonAnswer()]),

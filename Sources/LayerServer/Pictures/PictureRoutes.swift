@@ -18,7 +18,7 @@ import TileRender
 /// | `GET /pictures/{region}/contributions/{id}` | as above |
 /// | `POST /pictures/{region}/contributions/{id}/accept`, `.../reject` | information managers of the region |
 /// | `POST /pictures/{region}/versions` | information managers of the region: publish |
-/// | `GET /pictures/{region}[?at=T]`, `/pictures/{region}/versions/{n}` | readers |
+/// | `GET /pictures/{region}[?at=T]`, `/pictures/{region}/versions`, `/pictures/{region}/versions/{n}` | readers |
 /// | `GET /pictures/{region}/diff?from=n&to=m` | readers |
 /// | `GET /pictures` | every region's current picture the caller reads (the national picture for national nodes) |
 struct PictureRoutes {
@@ -109,6 +109,14 @@ struct PictureRoutes {
             }
             guard let version else { throw Problem.notFound("the picture of \(region) has no published version\(request.uri.queryParameters["at"].map { " at \($0)" } ?? "")") }
             return try routes.json(document(caller, picture, version))
+        }
+        router.get("/pictures/:region/versions") { request, context in
+            // The history of publications (for a time slider): when, by whom; the items are in each version.
+            let (_, region) = try reader(request, context)
+            let picture = try await pictures.picture(region)
+            struct Entry: Encodable { var version: Int; var publishedAt: Date; var publishedBy: String }
+            return try routes.json(["region": AnyEncodable(region),
+                                    "versions": AnyEncodable(picture.versions.map { Entry(version: $0.number, publishedAt: $0.publishedAt, publishedBy: $0.publishedBy) })])
         }
         router.get("/pictures/:region/versions/:n") { request, context in
             let (caller, region) = try reader(request, context)
