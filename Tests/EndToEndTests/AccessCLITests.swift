@@ -107,7 +107,9 @@ struct DemoCastTests {
             curl.waitUntilExit()
             return try JSONValue.parse(body)["collections"]?.array?.compactMap { $0["id"]?.string } ?? []
         }
-        #expect(try layers("locc-viewer").count == 6)
+        // A sign-in link per member, the token in the fragment (never sent to a server).
+        for (user, token) in tokens { #expect(text.contains("\(base)/viewer#token=\(token)"), "\(user)") }
+        #expect(try layers("locc-viewer").count == 7)
         #expect(try layers("adhoc-viewer").isEmpty)
         #expect(try !layers("standby-viewer").contains("protection_zones"))
         #expect(try layers("reviewer").isEmpty)
