@@ -73,7 +73,7 @@
       const head = V.el("li", `${p.region} · ${t("version")} ${p.version} · ${V.time(p.publishedAt)}`, { class: "picture-head", "data-region": p.region, "data-version": String(p.version) });
       rows.push(head);
       for (const item of p.items) {
-        const what = item.threat ? `${item.threat.headline} (${item.threat.severity})` : item.effect ? item.effect.consequence : item.id;
+        const what = item.threat ? `${item.threat.headline} (${t("severity." + item.threat.severity)})` : item.effect ? item.effect.consequence : item.id;
         const li = V.el("li", null, { class: "picture-item", "data-item": item.id, "data-kind": item.kind });
         li.append(V.el("strong", t(item.kind) + ": "), document.createTextNode(what),
           V.el("small", ` ${t("state")}: ${t("state." + item.state)} · ${t("source")}: ${item.organisation} · ${V.time(item.submittedAt)}`));

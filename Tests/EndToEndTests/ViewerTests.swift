@@ -113,7 +113,7 @@ struct ViewerTests {
             $0.viewerVendorDirectory = Self.vendor
         }) { client in
             let port = try #require(client.client.port)
-            let members = ["im-utrecht", "hdsr-editor", "standby-viewer", "adhoc-viewer", "vitens-editor", "reviewer"].map { "\($0)=\(client.world.token($0))" }
+            let members = ["im-utrecht", "hdsr-editor", "standby-viewer", "adhoc-viewer", "vitens-editor", "reviewer", "stedin-viewer", "admin"].map { "\($0)=\(client.world.token($0))" }
             var arguments = ["http://127.0.0.1:\(port)"] + members + ["--hidden", "water_facilities", "--reference", Self.reference.path]
             if ProcessInfo.processInfo.environment["LAYERSERVER_UPDATE_REFERENCE"] == "1" { arguments.append("--update-reference") }
             let (status, output) = try await WMTSTests.runClient("viewer_browser.py", arguments)

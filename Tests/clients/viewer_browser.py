@@ -5,7 +5,8 @@ viewer_browser.py BASE_URL USER=TOKEN... --hidden LAYER --reference PNG [--updat
 1. Members sign in by pasting a token: the layer list equals /collections; a layer a member may
    not see appears nowhere (list, page, the map's requests); a click shows the attributes of its
    view; sign-out forgets the token; a wrong token gets the sign-in message.
-2. A sign-in link (token in the fragment) signs in and leaves no token in the address bar.
+2. A sign-in link (token in the fragment) signs in and leaves no token in the address bar; a
+   token revoked while the page is open leads back to sign-in with a message.
 3. A screenshot of a known view differs from the committed reference by less than the tolerance.
 4. Laptop and tablet sizes, the language switch, and the keyboard (layer list, the dialog).
 5. The risk picture: an information manager accepts and rejects (dialog) pending contributions;
@@ -154,7 +155,17 @@ try:
     assert driver.execute_script("return sessionStorage.getItem('layerserver.token')") == members["standby-viewer"]
     assert "standby" in driver.find_element(By.ID, "who").text.lower() or driver.find_element(By.ID, "who").text, "nobody shown as signed in"
     sign_out()
-    print("sign-in link: signed in, token gone from the address bar")
+    # A token revoked while its page is open: back to sign-in with the message (the event stream
+    # ends when access lapses; the page's next request gets the 401).
+    sign_in_with_link("stedin-viewer")
+    token_id = members["stedin-viewer"].split(".")[0].removeprefix("lst_")
+    assert api(f"/admin/tokens/{token_id}", "admin", "DELETE").status_code in (200, 204)
+    started = time.time()
+    wait("return !document.getElementById('signin').hidden && document.getElementById('signin-message').textContent.length > 0", 30)
+    message = driver.find_element(By.ID, "signin-message").text
+    assert "verlopen of ingetrokken" in message and driver.execute_script("return sessionStorage.getItem('layerserver.token')") is None, message
+    driver.get_log("browser")  # the revoked token's 401 is expected
+    print(f"sign-in link: signed in, token gone from the address bar; a revoked token led back to sign-in in {time.time() - started:.1f} s: \"{message}\"")
 
     # 3. A known view against the committed reference.
     sign_in_with_link("im-utrecht")
