@@ -9,7 +9,7 @@
   const t = V.t;
   const SEVERITY = ["match", ["get", "severity"], "Extreme", "#7f0000", "Severe", "#d7301f", "Moderate", "#fc8d59", "Minor", "#fdcc8a", "#bdbdbd"];
   // The time slider's positions: every publication of the caller's pictures, then "now" (live).
-  const P = { pictures: [], regions: [], versions: {}, timeline: [], at: null, stream: null };
+  const P = { pictures: [], regions: [], versions: {}, timeline: [], at: null, stream: null, connected: false, changed: new Set(), latest: null, timer: null };
   V.picture = P;
 
   // A circle as a polygon of 48 points (metres on the sphere).
@@ -82,7 +82,7 @@
     }
     if (rows.length === 0) rows.push(V.el("li", t("noPicture")));
     box.replaceChildren(...rows);
-    document.getElementById("picture-at").textContent = P.at ? t("asOf") + " " + V.time(P.at.toISOString(), true) : t("live");
+    document.getElementById("picture-at").textContent = P.at ? t("asOf") + " " + V.time(P.at.toISOString(), true) : P.noStream ? "" : P.connected ? t("live") : t("notLive");
   }
 
   async function load(generation) {
@@ -123,48 +123,85 @@
     if (live) range.value = range.max;
   }
 
-  // Server-sent events read with fetch (EventSource cannot send the token in a header).
+  // Server-sent events read with fetch (EventSource cannot send the token in a header). Every
+  // connection is closed before the next; refusals other than "no picture for you" are retried
+  // with a growing, jittered delay (Retry-After respected), and the page says it is not live.
   async function listen(generation) {
     let last = null;
+    let delay = 1000;
     while (generation === V.generation) {
       const controller = new AbortController();
       P.stream = controller;
       try {
         const query = last ? "?lastEventId=" + encodeURIComponent(last) : "";
         const response = await V.api("/pictures/events" + query, { signal: controller.signal, headers: { Accept: "text/event-stream" } });
-        if (!response.ok) return; // no picture for this caller
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value;
-          let end;
-          while ((end = buffer.indexOf("\n\n")) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const event = {};
-            for (const line of block.split("\n")) {
-              const colon = line.indexOf(":");
-              if (colon <= 0) continue;
-              event[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
+        if (response.status === 403 || response.status === 404) { P.noStream = true; list(); return; } // no picture for this caller
+        if (!response.ok) {
+          const after = Number(response.headers.get("Retry-After"));
+          if (after > 0) delay = Math.max(delay, after * 1000);
+          connected(false, generation);
+        } else {
+          connected(true, generation);
+          delay = 1000;
+          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffer = "";
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buffer += value;
+            if (buffer.length > 4 << 20) break; // an event never ends: start over
+            let end;
+            while ((end = buffer.indexOf("\n\n")) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const event = {};
+              for (const line of block.split("\n")) {
+                const colon = line.indexOf(":");
+                if (colon <= 0) continue;
+                event[line.slice(0, colon)] = line.slice(colon + 1).trimStart();
+              }
+              if (event.id) last = event.id;
+              if (event.data && generation === V.generation) {
+                try { received(JSON.parse(event.data), generation); } catch (e) { console.warn("event:", e.message); }
+              }
             }
-            if (event.id) last = event.id;
-            if (event.data && generation === V.generation) await received(JSON.parse(event.data), generation);
           }
         }
       } catch (e) {
         if (generation !== V.generation) return;
+      } finally {
+        controller.abort();
       }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      connected(false, generation);
+      await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * 500));
+      delay = Math.min(delay * 2, 60000);
     }
   }
 
-  async function received(event, generation) {
+  function connected(live, generation) {
+    if (generation !== V.generation || P.connected === live) return;
+    P.connected = live;
+    list();
+  }
+
+  // Publications are taken together: one reload for a burst (a replay after a reconnect, or
+  // several regions at once).
+  function received(event, generation) {
     if (!P.regions.includes(event.region)) P.regions.push(event.region);
-    const text = `${t("pictureUpdated")} ${event.region} → ${t("version")} ${event.version} (${V.time(event.publishedAt)})`;
-    await timeline(generation, [event.region]);
+    P.changed.add(event.region);
+    P.latest = event;
+    clearTimeout(P.timer);
+    P.timer = setTimeout(() => refresh(generation).catch((e) => { if (!e.signedOut) console.warn("picture:", e.message); }), 250);
+  }
+
+  async function refresh(generation) {
+    const regions = [...P.changed];
+    const event = P.latest;
+    P.changed.clear();
+    await timeline(generation, regions);
     if (P.at === null) await load(generation);
+    if (generation !== V.generation) return;
+    const text = `${t("pictureUpdated")} ${event.region} → ${t("version")} ${event.version} (${V.time(event.publishedAt)})`;
     V.notify(P.at === null ? text : text + " " + t("backToNow"), "update");
     await pending(generation);
   }
@@ -245,7 +282,7 @@
 
   V.panels.push({
     async start(me, generation) {
-      P.pictures = []; P.regions = []; P.versions = {}; P.timeline = []; P.at = null;
+      P.pictures = []; P.regions = []; P.versions = {}; P.timeline = []; P.at = null; P.connected = false; P.noStream = false; P.changed.clear();
       await load(generation);
       await timeline(generation, P.regions);
       await pending(generation);
@@ -253,6 +290,7 @@
     },
     stop() {
       if (P.stream) P.stream.abort();
+      clearTimeout(P.timer);
       P.stream = null; P.pictures = []; P.regions = []; P.versions = {}; P.timeline = [];
       document.getElementById("picture-list").replaceChildren();
       document.getElementById("pending").replaceChildren();

@@ -37,7 +37,9 @@ V.api = async function api(path, init = {}) {
   const response = await fetch(path, { cache: "no-cache", ...init, headers: { ...(init.headers || {}), Authorization: "Bearer " + token() } });
   if (response.status === 401) {
     signOut("expired");
-    throw new Error("signed out");
+    const e = new Error("signed out");
+    e.signedOut = true;
+    throw e;
   }
   return response;
 };
@@ -310,13 +312,52 @@ V.reloadLayer = async function reloadLayer(id) {
   source.setTiles(tilejson.tiles.map(V.unsigned));
 };
 
-// A token in the link's fragment (the demo prints one per cast member): kept in this tab's
-// session storage and taken out of the address bar and history at once.
+// A token in the link's fragment (the demo prints one per cast member): taken out of the
+// address bar and this entry's history at once (any fragment is, matched or not).
 function tokenFromLink() {
+  if (!location.hash) return null;
   const m = /^#token=([A-Za-z0-9._~-]+)$/.exec(location.hash);
-  if (!m) return null;
   history.replaceState(null, "", location.pathname + location.search);
-  return m[1];
+  return m ? m[1] : null;
+}
+
+// A link signs in only after the person confirms whom it signs in as: a link (anyone's) must
+// not silently switch an open session to another user.
+async function offerLink(linked) {
+  let response;
+  try {
+    response = await fetch("/me", { cache: "no-store", headers: { Authorization: "Bearer " + linked } });
+  } catch (e) {
+    showSignIn("unreachable");
+    return;
+  }
+  if (!response.ok) {
+    if (!V.ready) showSignIn(response.status === 401 ? "rejected" : "unreachable");
+    return;
+  }
+  const me = await response.json();
+  const box = document.getElementById("confirm");
+  document.getElementById("confirm-text").textContent = t("signInAs") + " " + (me.name || me.user || "?") + (me.organisationName ? " (" + me.organisationName + ")" : "") + "?";
+  box.hidden = false;
+  document.getElementById("signin-form").hidden = true;
+  document.getElementById("app").hidden = true;
+  document.getElementById("signin").hidden = false;
+  document.getElementById("confirm-yes").focus();
+  const yes = await new Promise((resolve) => {
+    document.getElementById("confirm-yes").onclick = () => resolve(true);
+    document.getElementById("confirm-no").onclick = () => resolve(false);
+  });
+  box.hidden = true;
+  document.getElementById("signin-form").hidden = false;
+  if (yes) {
+    if (token()) signOut();
+    await signIn(linked);
+  } else if (V.ready) {
+    document.getElementById("signin").hidden = true;
+    document.getElementById("app").hidden = false;
+  } else {
+    showSignIn();
+  }
 }
 
 document.getElementById("language").addEventListener("change", (e) => {
@@ -330,15 +371,19 @@ document.getElementById("signin-form").addEventListener("submit", (e) => {
 });
 document.getElementById("signout").addEventListener("click", () => signOut());
 
+// Work cut short by a sign-out (a refused token) is not an error of the page.
+window.addEventListener("unhandledrejection", (e) => { if (e.reason && e.reason.signedOut) e.preventDefault(); });
+
 // A link with another token opened in this tab: the previous user is signed out first.
 window.addEventListener("hashchange", () => {
   const linked = tokenFromLink();
-  if (linked) { signOut(); signIn(linked); }
+  if (linked) offerLink(linked);
 });
 
 V.startViewer = function startViewer() {
   applyTexts();
   const linked = tokenFromLink();
-  const saved = linked || token();
-  if (saved) signIn(saved); else showSignIn();
+  if (linked) offerLink(linked);
+  else if (token()) signIn(token());
+  else showSignIn();
 };

@@ -22,14 +22,16 @@ public struct PermissionMatrix: Codable, Sendable, Hashable {
     public var at: Date
     public var entries: [Entry]
 
-    /// Builds the matrix of `version` for `layers` (all layers with conditions when nil) at `time`.
-    public init(_ version: PolicyVersion, layers: [String]? = nil, at time: Date) {
+    /// Builds the matrix of `version` for `layers` (all layers with conditions when nil) at `time`;
+    /// with `organisation`, only that organisation's row.
+    public init(_ version: PolicyVersion, layers: [String]? = nil, organisation: String? = nil, at time: Date) {
         policyHash = version.hash
         at = time
         let layerIDs = (layers ?? Array(version.policy.layers.keys)).sorted()
         var rows: [Entry] = []
         var subjects = version.policy.organisations.keys.sorted().map { Subject.member(organisation: $0) }
         subjects.append(.anonymous)
+        if let organisation { subjects = [.member(organisation: organisation)] }
         for subject in subjects {
             for layer in layerIDs {
                 let r = version.decide(subject, .read, .layer(layer), at: time)

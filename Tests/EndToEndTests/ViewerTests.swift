@@ -68,6 +68,20 @@ struct ViewerTests {
             let area = try #require(standby["layers"]?.array?.first)["area"]
             #expect(try GeoJSON.geometry(from: try #require(area)).envelope == Envelope(minX: 4.95, minY: 51.93, maxX: 5.30, maxY: 52.06))
             #expect(standby["approvesPictures"]?.array?.isEmpty == true)
+            // Who reads what, where: kept by no cache, not even the browser's.
+            #expect(try await client.execute("/me", as: "standby-viewer").headers[.cacheControl] == "private, no-store")
+        }
+    }
+
+    @Test("/pictures/{region}/versions (the time slider's positions): the latest publications, oldest first, at most limit")
+    func publications() async throws {
+        try await Self.withViewer { client in
+            let all = try await client.execute("/pictures/VR09/versions", as: "im-utrecht").json()["versions"]?.array ?? []
+            #expect(all.compactMap { $0["version"]?.number } == [1, 2])
+            let last = try await client.execute("/pictures/VR09/versions?limit=1", as: "standby-viewer").json()["versions"]?.array ?? []
+            #expect(last.compactMap { $0["version"]?.number } == [2] && last.first?["publishedAt"]?.string != nil)
+            #expect(try await client.execute("/pictures/VR09/versions?limit=0", as: "im-utrecht").status == .badRequest)
+            #expect(try await client.execute("/pictures/VR09/versions", as: "adhoc-viewer").status == .notFound)
         }
     }
 
@@ -78,6 +92,7 @@ struct ViewerTests {
             #expect(try await client.execute("/access/areas?organisation=dewaard", as: nil).status == .unauthorized)
             #expect(try await client.execute("/access/areas?organisation=nobody", as: "reviewer").status == .notFound)
             #expect(try await client.execute("/access/areas", as: "reviewer").status == .badRequest)
+            #expect(try await client.execute("/access/areas?organisation=hdsr", as: "reviewer").headers[.cacheControl] == "private, no-store")
             let matrix = try await client.execute("/access/matrix", as: "reviewer").json()["entries"]?.array ?? []
             for organisation in ["dewaard", "hdsr", "locc", "dorpsraad"] {
                 let answer = try await client.execute("/access/areas?organisation=\(organisation)", as: "reviewer").json()

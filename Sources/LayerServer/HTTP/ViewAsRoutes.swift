@@ -13,7 +13,7 @@ struct ViewAsRoutes {
     var access: AccessControl { service.access }
 
     /// One layer as seen by a subject: its read and write decision and the read area.
-    struct LayerView: Encodable {
+    struct LayerView: Encodable, Sendable {
         var layer: String
         var access: String
         var write: String
@@ -43,7 +43,7 @@ struct ViewAsRoutes {
                                  everywhere: grant.decision.filter == .everywhere)
             }
             let approves = Policy.regionCodes.filter { access.decide(caller, .approve, .picture(region: $0), at: now).allowed }
-            return try routes.json(Me(user: user?.id, name: user?.name, organisation: organisation?.id, organisationName: organisation?.name,
+            return try unstored(Me(user: user?.id, name: user?.name, organisation: organisation?.id, organisationName: organisation?.name,
                                       profile: organisation?.profile.rawValue, at: now,
                                       reviews: access.decide(caller, .review, .system, at: now).allowed,
                                       administers: access.decide(caller, .administer, .system, at: now).allowed,
@@ -61,14 +61,16 @@ struct ViewAsRoutes {
             guard version.policy.organisations[organisation] != nil else { throw Problem.notFound("no organisation \"\(organisation)\"") }
             // The matrix's row of the organisation, with each read scope's area.
             let subject = Subject.member(organisation: organisation)
-            let matrix = PermissionMatrix(version, at: at)
-            let layers = try matrix.entries.filter { $0.organisation == organisation }.map { e in
-                let read = version.decide(subject, .read, .layer(e.layer), at: at)
-                return LayerView(layer: e.layer, access: e.access, write: e.write, scope: e.scope,
-                                 area: read.allowed ? try area(read.filter) : .null, everywhere: read.allowed && read.filter == .everywhere,
-                                 hiddenAttributes: e.hiddenAttributes, readRules: e.readRules, reasons: read.reasons)
+            let matrix = PermissionMatrix(version, organisation: organisation, at: at)
+            let layers = try await BlockingWork.run { [self] in
+                try matrix.entries.map { e in
+                    let read = version.decide(subject, .read, .layer(e.layer), at: at)
+                    return LayerView(layer: e.layer, access: e.access, write: e.write, scope: e.scope,
+                                     area: read.allowed ? try area(read.filter) : .null, everywhere: read.allowed && read.filter == .everywhere,
+                                     hiddenAttributes: e.hiddenAttributes, readRules: e.readRules, reasons: read.reasons)
+                }
             }
-            return try routes.json(ViewAs(organisation: organisation, at: at, policyHash: matrix.policyHash, layers: layers))
+            return try unstored(ViewAs(organisation: organisation, at: at, policyHash: matrix.policyHash, layers: layers))
         }
     }
 
@@ -90,6 +92,14 @@ struct ViewAsRoutes {
         var at: Date
         var policyHash: String
         var layers: [LayerView]
+    }
+
+    /// Who may read what, where, and who the caller is: kept by no cache, not even the browser's
+    /// (a shared desk's disk outlives a sign-out).
+    func unstored(_ value: some Encodable) throws -> Response {
+        var response = try routes.json(value)
+        response.headers[.cacheControl] = "private, no-store"
+        return response
     }
 
     /// A read scope's area in WGS 84 as GeoJSON (6 decimals, about 10 cm); null for everywhere.

@@ -113,10 +113,12 @@ struct PictureRoutes {
         router.get("/pictures/:region/versions") { request, context in
             // The history of publications (for a time slider): when, by whom; the items are in each version.
             let (_, region) = try reader(request, context)
+            let limit = try AccessRoutes(routes: routes).count(request.uri.queryParameters["limit"].map(String.init), "limit", default: 100, max: 1000)
             let picture = try await pictures.picture(region)
             struct Entry: Encodable { var version: Int; var publishedAt: Date; var publishedBy: String }
+            // The latest `limit` publications, oldest first.
             return try routes.json(["region": AnyEncodable(region),
-                                    "versions": AnyEncodable(picture.versions.map { Entry(version: $0.number, publishedAt: $0.publishedAt, publishedBy: $0.publishedBy) })])
+                                    "versions": AnyEncodable(picture.versions.suffix(limit).map { Entry(version: $0.number, publishedAt: $0.publishedAt, publishedBy: $0.publishedBy) })])
         }
         router.get("/pictures/:region/versions/:n") { request, context in
             let (caller, region) = try reader(request, context)
