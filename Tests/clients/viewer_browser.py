@@ -12,10 +12,12 @@ viewer_browser.py BASE_URL USER=TOKEN... --hidden LAYER --reference PNG [--updat
 4. Laptop and tablet sizes, the language switch, and the keyboard (layer list, the dialog).
 5. The risk picture: an information manager accepts and rejects (dialog) pending contributions;
    a version published meanwhile appears without reloading within 2 s, with a notice.
-6. An upload from the page: progress, the job's validation report, publish.
+6. Uploads from the page: a refused file with its reason; a dropped file staged, its report,
+   discarded; a chosen file staged and published.
 7. View as: for two organisations, the listed layers and outlined areas equal what
    /access/matrix and /access/areas say; no request of the reviewer's page returns layer data.
 No console errors in any of these."""
+import base64
 import io
 import json
 import sys
@@ -282,17 +284,40 @@ try:
     sign_in_with_link("vitens-editor")
     wait("return !document.getElementById('upload-section').hidden")
     Select(driver.find_element(By.ID, "upload-layer")).select_by_value("water_facilities")
+
+    def drop(name, data):
+        driver.execute_script("""const bytes = Uint8Array.from(atob(arguments[1]), c => c.charCodeAt(0));
+            const transfer = new DataTransfer(); transfer.items.add(new File([bytes], arguments[0]));
+            document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));""",
+                              name, base64.b64encode(data).decode())
+
+    # A file dropped on the page that cannot be imported: the job's report gives the reason.
+    outside = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "x"}, "geometry": {"type": "Point", "coordinates": [13.4, 52.5]}}]}
+    drop("outside.geojson", json.dumps(outside).encode())
+    wait("return document.getElementById('upload-report').dataset.state === 'failed'", 60)
+    report = driver.find_element(By.ID, "upload-report").text
+    assert "outside-netherlands" in report and "lies outside the Netherlands" in report, report
+    no_console_errors("refused upload")
+    # Dropped, staged, its report, discarded: the layer keeps its version.
+    with open(upload, "rb") as f:
+        drop("water_facilities.gpkg", f.read())
+    wait("return document.getElementById('upload-report').dataset.state === 'staged'", 60)
+    driver.find_element(By.CSS_SELECTOR, "#upload-report button[data-action=discard]").click()
+    wait("return document.getElementById('upload-report').dataset.state === 'discarded'")
+    assert api("/collections/water_facilities", "vitens-editor").json()["currentVersion"] == version
+    # Chosen with the file input, staged, published.
     driver.find_element(By.ID, "upload-file").send_keys(upload)
     wait("return document.getElementById('upload-report').dataset.state === 'staged'", 60)
     report = driver.find_element(By.ID, "upload-report").text
-    written = api("/jobs", "vitens-editor").json()["jobs"][0]["report"]["featuresWritten"]
+    job = api("/jobs", "vitens-editor").json()["jobs"][0]
+    written = job["report"]["featuresWritten"]
     assert str(written) in report and "Objecten geschreven" in report, report
     driver.find_element(By.CSS_SELECTOR, "#upload-report button[data-action=publish]").click()
     wait("return document.getElementById('upload-report').dataset.state === 'published'")
     now = api("/collections/water_facilities", "vitens-editor").json()["currentVersion"]
-    assert now == version + 1, f"version {version} -> {now}"
+    assert now == job["version"] > version, f"version {version} -> {now}, the job's {job['version']} (a discarded number is not reused)"
     no_console_errors("upload")
-    print(f"upload: report shown ({written} features written), published as version {now}")
+    print(f"upload: a file outside the Netherlands refused with the reason; a dropped file staged and discarded; a chosen file staged ({written} features written) and published as version {now}")
     sign_out()
 
     # 7. View as, for a security reviewer.
@@ -313,13 +338,23 @@ try:
         assert {k: v for k, v in drawn} == {k: v for k, v in areas.items() if v is not None}, f"view as {organisation}: outlines differ from /access/areas"
         outlines[organisation] = json.dumps(sorted(drawn), sort_keys=True)
     assert outlines["dewaard"] != outlines["hdsr"], "the two organisations' areas should differ"
+    # And at a moment: eight days on, the exercise is over and the standby contractor reads nothing.
+    later = time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() + 8 * 86400))
+    Select(driver.find_element(By.ID, "viewas-organisation")).select_by_value("dewaard")
+    driver.execute_script("document.getElementById('viewas-at').value = arguments[0]", later)
+    driver.find_element(By.CSS_SELECTOR, "#viewas-form button").click()
+    wait("return window.viewer.viewAs.answer.organisation === 'dewaard' && window.viewer.viewAs.answer.at > new Date(Date.now() + 7 * 86400000).toISOString()")
+    at = driver.execute_script("return window.viewer.viewAs.answer.at")
+    expected = sorted(l["layer"] for l in api(f"/access/areas?organisation=dewaard&at={at}", "reviewer").json()["layers"] if l["access"] != "none")
+    shown = driver.execute_script("return [...document.querySelectorAll('#viewas-layers li[data-layer]')].map(li => li.dataset.layer)")
+    assert expected == [] and shown == [] and driver.execute_script("return window.viewer.map.getSource('viewas').serialize().data.features.length") == 0, f"after the exercise: {shown}, {expected}"
     _, responses = network()
     data = [(u, s) for u, s in responses if ("/tiles/" in u or "/items" in u or "/pictures/" in u) and "/pictures/events" not in u and s == 200]
     assert not data, f"the reviewer's page got layer data: {data}"
     listing = [u for u, s in responses if u.endswith("/collections")]
     assert api("/collections", "reviewer").json()["collections"] == [], "a reviewer reads no layers"
     no_console_errors("view as")
-    print(f"view as: dewaard and hdsr listed as the matrix says, areas as /access/areas; {len(responses)} responses, none with layer data ({len(listing)} empty listing)")
+    print(f"view as: dewaard and hdsr listed as the matrix says, areas as /access/areas; dewaard after the exercise reads nothing; {len(responses)} responses, none with layer data ({len(listing)} empty listing)")
     sign_out()
 finally:
     driver.quit()
