@@ -3,7 +3,7 @@ window.TEXTS = {
   nl: {
     title: "Operationeel beeld", language: "Taal", map: "Kaart",
     signInTitle: "Aanmelden", signInHelp: "Plak uw API-token (lst_…) of open de aanmeldlink die u kreeg. Het token blijft alleen in dit tabblad bewaard.",
-    token: "Token", signIn: "Aanmelden", signInAs: "Aanmelden als", signOut: "Afmelden", signedInAs: "Aangemeld als",
+    token: "Token", signIn: "Aanmelden", signInAs: "Aanmelden als", signsOut: "Dit meldt af:", linkRejected: "De aanmeldlink wordt niet aanvaard (onjuist, verlopen of ingetrokken).", signOut: "Afmelden", signedInAs: "Aangemeld als",
     rejected: "Dit token wordt niet aanvaard (onjuist, verlopen of ingetrokken). Meld u opnieuw aan.",
     expired: "Uw token is verlopen of ingetrokken. Meld u opnieuw aan.",
     unreachable: "De dienst is niet bereikbaar.",
@@ -36,7 +36,7 @@ window.TEXTS = {
   en: {
     title: "Common operational picture", language: "Language", map: "Map",
     signInTitle: "Sign in", signInHelp: "Paste your API token (lst_…) or open the sign-in link you were given. The token is kept in this tab only.",
-    token: "Token", signIn: "Sign in", signInAs: "Sign in as", signOut: "Sign out", signedInAs: "Signed in as",
+    token: "Token", signIn: "Sign in", signInAs: "Sign in as", signsOut: "This signs out:", linkRejected: "The sign-in link is not accepted (wrong, expired or revoked).", signOut: "Sign out", signedInAs: "Signed in as",
     rejected: "This token is not accepted (wrong, expired or revoked). Sign in again.",
     expired: "Your token expired or was revoked. Sign in again.",
     unreachable: "The service cannot be reached.",

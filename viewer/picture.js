@@ -9,7 +9,7 @@
   const t = V.t;
   const SEVERITY = ["match", ["get", "severity"], "Extreme", "#7f0000", "Severe", "#d7301f", "Moderate", "#fc8d59", "Minor", "#fdcc8a", "#bdbdbd"];
   // The time slider's positions: every publication of the caller's pictures, then "now" (live).
-  const P = { pictures: [], regions: [], versions: {}, timeline: [], at: null, stream: null, connected: false, changed: new Set(), latest: null, timer: null };
+  const P = { pictures: [], regions: [], versions: {}, timeline: [], at: null, stream: null, connected: false, changed: new Set(), latest: null, timer: null, chain: Promise.resolve(), loads: 0 };
   V.picture = P;
 
   // A circle as a polygon of 48 points (metres on the sphere).
@@ -86,6 +86,9 @@
   }
 
   async function load(generation) {
+    // The latest load wins: an older answer finishing later, or one for another moment, is dropped.
+    const seq = ++P.loads;
+    const moment = P.at;
     let pictures = [];
     if (P.at === null) {
       const r = await V.api("/pictures");
@@ -93,15 +96,16 @@
       P.regions = [...new Set([...P.regions, ...pictures.map((p) => p.region)])];
     } else {
       const at = encodeURIComponent(P.at.toISOString());
-      // Only regions that had a picture then (before its first version there is none).
+      // Only regions that had a picture then: before a region's first version there is none
+      // (known when its list of publications reaches back to version 1).
       for (const region of P.regions) {
         const first = (P.versions[region] || [])[0];
-        if (!first || new Date(first.publishedAt) > P.at) continue;
+        if (first && first.version === 1 && new Date(first.publishedAt) > P.at) continue;
         const r = await V.api(`/pictures/${encodeURIComponent(region)}?at=${at}`);
         if (r.ok) pictures.push(await r.json());
       }
     }
-    if (generation !== V.generation) return;
+    if (generation !== V.generation || seq !== P.loads || moment !== P.at) return;
     P.pictures = pictures;
     draw();
     list();
@@ -142,12 +146,13 @@
           connected(false, generation);
         } else {
           connected(true, generation);
-          delay = 1000;
+          const opened = Date.now();
           const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
           let buffer = "";
           for (;;) {
             const { value, done } = await reader.read();
-            if (done) break;
+            if (done || generation !== V.generation) break;
+            if (Date.now() - opened > 10000) delay = 1000; // a connection that lasts resets the backoff
             buffer += value;
             if (buffer.length > 4 << 20) break; // an event never ends: start over
             let end;
@@ -191,10 +196,14 @@
     P.changed.add(event.region);
     P.latest = event;
     clearTimeout(P.timer);
-    P.timer = setTimeout(() => refresh(generation).catch((e) => { if (!e.signedOut) console.warn("picture:", e.message); }), 250);
+    // One refresh at a time, in order.
+    P.timer = setTimeout(() => {
+      P.chain = P.chain.then(() => refresh(generation)).catch((e) => { if (!e.signedOut) console.warn("picture:", e.message); });
+    }, 250);
   }
 
   async function refresh(generation) {
+    if (generation !== V.generation || P.changed.size === 0) return;
     const regions = [...P.changed];
     const event = P.latest;
     P.changed.clear();
@@ -282,6 +291,8 @@
 
   V.panels.push({
     async start(me, generation) {
+      if (P.stream) P.stream.abort();
+      clearTimeout(P.timer);
       P.pictures = []; P.regions = []; P.versions = {}; P.timeline = []; P.at = null; P.connected = false; P.noStream = false; P.changed.clear();
       await load(generation);
       await timeline(generation, P.regions);

@@ -112,14 +112,19 @@ function signOut(messageKey) {
   showSignIn(messageKey);
 }
 
+// Each sign-in is a generation of its own: work of an earlier one (a double submit, a saved
+// session resumed while a link is confirmed) stops at its next step.
 async function signIn(secret) {
+  V.generation += 1;
+  const generation = V.generation;
   let response;
   try {
-    response = await fetch("/me", { headers: { Authorization: "Bearer " + secret } });
+    response = await fetch("/me", { cache: "no-store", headers: { Authorization: "Bearer " + secret } });
   } catch (e) {
-    showSignIn("unreachable");
+    if (generation === V.generation) showSignIn("unreachable");
     return;
   }
+  if (generation !== V.generation) return;
   if (response.status === 401 || response.status === 403) {
     sessionStorage.removeItem(TOKEN_KEY);
     showSignIn("rejected");
@@ -129,22 +134,32 @@ async function signIn(secret) {
     showSignIn("unreachable");
     return;
   }
+  const me = await response.json();
+  if (generation !== V.generation) return;
   sessionStorage.setItem(TOKEN_KEY, secret);
   document.getElementById("token").value = "";
-  V.me = await response.json();
-  const generation = V.generation;
+  V.me = me;
   const listing = await V.api("/collections");
+  const collections = listing.ok ? (await listing.json()).collections || [] : [];
   if (generation !== V.generation) return;
-  V.collections = listing.ok ? (await listing.json()).collections || [] : [];
+  V.collections = collections;
   document.getElementById("signin").hidden = true;
   document.getElementById("app").hidden = false;
   document.getElementById("signout").hidden = false;
-  const me = V.me;
-  document.getElementById("who").textContent = t("signedInAs") + " " + (me.name || me.user || "?") + (me.organisationName ? " (" + me.organisationName + ")" : "");
+  document.getElementById("who").textContent = t("signedInAs") + " " + describe(me);
   await showMap(generation);
   if (generation !== V.generation) return;
-  for (const p of V.panels) await p.start(me, generation);
+  for (const p of V.panels) {
+    await p.start(me, generation);
+    if (generation !== V.generation) return;
+  }
   V.ready = true;
+}
+
+// Who a /me answer is: name and organisation with their ids (a display name alone can imitate another).
+function describe(me) {
+  const clean = (s) => String(s || "").replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "");
+  return `${clean(me.name || me.user || "?")} [${clean(me.user)}]` + (me.organisation ? ` (${clean(me.organisationName)} [${clean(me.organisation)}])` : "");
 }
 
 function family(geometryType) {
@@ -322,41 +337,52 @@ function tokenFromLink() {
 }
 
 // A link signs in only after the person confirms whom it signs in as: a link (anyone's) must
-// not silently switch an open session to another user.
+// not switch an open session to another user. The prompt names the current user too, the
+// focus is on "cancel", and "sign in" answers only after a second (no switch by a stray key).
 async function offerLink(linked) {
+  const resume = () => {
+    if (V.ready) { document.getElementById("signin").hidden = true; document.getElementById("app").hidden = false; }
+    else if (token()) signIn(token());
+    else showSignIn();
+  };
   let response;
   try {
     response = await fetch("/me", { cache: "no-store", headers: { Authorization: "Bearer " + linked } });
   } catch (e) {
-    showSignIn("unreachable");
+    if (V.ready) V.notify(t("unreachable"), "error"); else resume();
     return;
   }
   if (!response.ok) {
-    if (!V.ready) showSignIn(response.status === 401 ? "rejected" : "unreachable");
+    if (V.ready) V.notify(t("linkRejected"), "error");
+    else if (token()) resume();
+    else showSignIn(response.status === 401 ? "rejected" : "unreachable");
     return;
   }
   const me = await response.json();
   const box = document.getElementById("confirm");
-  document.getElementById("confirm-text").textContent = t("signInAs") + " " + (me.name || me.user || "?") + (me.organisationName ? " (" + me.organisationName + ")" : "") + "?";
+  let text = t("signInAs") + " " + describe(me) + "?";
+  if (V.ready && V.me) text += " " + t("signsOut") + " " + describe(V.me) + ".";
+  document.getElementById("confirm-text").textContent = text;
+  const yes = document.getElementById("confirm-yes");
+  yes.disabled = true;
+  setTimeout(() => { yes.disabled = false; }, 1000);
   box.hidden = false;
   document.getElementById("signin-form").hidden = true;
+  document.getElementById("signin-message").textContent = "";
   document.getElementById("app").hidden = true;
   document.getElementById("signin").hidden = false;
-  document.getElementById("confirm-yes").focus();
-  const yes = await new Promise((resolve) => {
-    document.getElementById("confirm-yes").onclick = () => resolve(true);
+  document.getElementById("confirm-no").focus();
+  const confirmed = await new Promise((resolve) => {
+    yes.onclick = () => resolve(true);
     document.getElementById("confirm-no").onclick = () => resolve(false);
   });
   box.hidden = true;
   document.getElementById("signin-form").hidden = false;
-  if (yes) {
+  if (confirmed) {
     if (token()) signOut();
     await signIn(linked);
-  } else if (V.ready) {
-    document.getElementById("signin").hidden = true;
-    document.getElementById("app").hidden = false;
   } else {
-    showSignIn();
+    resume();
   }
 }
 

@@ -88,6 +88,8 @@ def sign_in_with_link(user):
     driver.get(f"{base}/viewer#token={members[user]}")
     wait("return !document.getElementById('confirm').hidden && document.getElementById('confirm-text').textContent.length > 0")
     assert "#token" not in driver.current_url, f"the token stays in the address bar: {driver.current_url}"
+    assert driver.switch_to.active_element.get_attribute("id") == "confirm-no", "the prompt's focus is not on cancel"
+    wait("return !document.getElementById('confirm-yes').disabled")
     driver.find_element(By.ID, "confirm-yes").click()
     wait("return window.viewer && window.viewer.ready === true")
 
@@ -162,7 +164,8 @@ try:
     assert "De Waard" in who, f"signed in as {who}"
     # Another member's link in the open tab asks first; cancelled, the session stays as it was.
     driver.get(f"{base}/viewer#token={members['hdsr-editor']}")
-    wait("return !document.getElementById('confirm').hidden && document.getElementById('confirm-text').textContent.includes('Waterschap HDSR')")
+    wait("return !document.getElementById('confirm').hidden && document.getElementById('confirm-text').textContent.includes('Waterschap HDSR [hdsr-editor]')")
+    assert "[standby-viewer]" in driver.find_element(By.ID, "confirm-text").text, "the prompt does not say who is signed out"
     driver.find_element(By.ID, "confirm-no").click()
     wait("return !document.getElementById('app').hidden")
     assert driver.execute_script("return sessionStorage.getItem('layerserver.token')") == members["standby-viewer"]

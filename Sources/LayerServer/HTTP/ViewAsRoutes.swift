@@ -35,12 +35,16 @@ struct ViewAsRoutes {
             if case .user(let id) = caller.subject { user = policy.users[id] }
             let organisation = policy.organisations[caller.organisation]
             // The layers the caller reads (a listing, as /collections: denials are audited there).
-            let layers = try service.visibleLayers(caller).map { layer, grant in
-                let w = access.decide(caller, .write, .layer(layer.id), at: now)
-                return LayerView(layer: layer.id, access: w.allowed ? "read+write" : "read",
-                                 write: !w.allowed ? "none" : (w.requiresApproval ? "approval" : "direct"),
-                                 scope: grant.decision.filter.text, area: try area(grant.decision.filter),
-                                 everywhere: grant.decision.filter == .everywhere)
+            let visible = service.visibleLayers(caller).map { layer, grant in
+                (layer.id, access.decide(caller, .write, .layer(layer.id), at: now), grant.decision.filter)
+            }
+            // Areas are unions of region polygons (GEOS): off the cooperative pool.
+            let layers = try await BlockingWork.run { [self] in
+                try visible.map { id, w, filter in
+                    LayerView(layer: id, access: w.allowed ? "read+write" : "read",
+                              write: !w.allowed ? "none" : (w.requiresApproval ? "approval" : "direct"),
+                              scope: filter.text, area: try area(filter), everywhere: filter == .everywhere)
+                }
             }
             let approves = Policy.regionCodes.filter { access.decide(caller, .approve, .picture(region: $0), at: now).allowed }
             return try unstored(Me(user: user?.id, name: user?.name, organisation: organisation?.id, organisationName: organisation?.name,
