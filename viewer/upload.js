@@ -74,34 +74,61 @@
     box.dataset.state = job.state;
     if (job.state === "staged" && job.version !== undefined) {
       const actions = V.el("p");
-      actions.append(action("publish", job), action("discard", job));
+      const done = (state) => () => {
+        box.dataset.state = state;
+        for (const button of box.querySelectorAll("button")) button.remove();
+        for (const li of document.querySelectorAll(`#staged li[data-job="${CSS.escape(job.id)}"]`)) li.remove();
+      };
+      actions.append(action("publish", job, done("published")), action("discard", job, done("discarded")));
       box.append(actions);
     }
   }
 
-  function action(verb, job) {
+  // Publish or discard a staged version; `done` runs when the service agreed.
+  function action(verb, job, done) {
     const b = V.el("button", t(verb), { type: "button", "data-action": verb });
     b.addEventListener("click", async () => {
       b.disabled = true;
       const r = await V.api(`/collections/${encodeURIComponent(job.layer)}/versions/${job.version}/${verb}`, { method: "POST" });
       if (!r.ok) { V.notify(await V.problem(r), "error"); b.disabled = false; return; }
       V.notify(`${t(verb === "publish" ? "versionPublished" : "versionDiscarded")}: ${job.layer} ${t("version")} ${job.version}`);
-      document.getElementById("upload-report").dataset.state = verb === "publish" ? "published" : "discarded";
-      for (const button of document.querySelectorAll("#upload-report button")) button.remove();
+      done();
       if (verb === "publish") await V.reloadLayer(job.layer);
     });
     return b;
   }
 
+  // Staged versions the caller may publish or discard: its organisation's, and for an
+  // information manager those of structureel partners awaiting its approval (/jobs lists both).
+  async function staged(generation) {
+    const r = await V.api("/jobs");
+    if (!r.ok || generation !== V.generation) return 0;
+    const me = V.me || {};
+    const jobs = ((await r.json()).jobs || []).filter((j) => j.state === "staged" && j.version !== undefined);
+    const rows = jobs.map((job) => {
+      const li = V.el("li", null, { "data-job": job.id, "data-layer": job.layer });
+      const who = job.organisation && job.organisation !== me.organisation ? ` · ${t("awaitsYou")} (${job.organisation})` : "";
+      li.append(V.el("strong", `${job.layer} ${t("version")} ${job.version}`), V.el("small", `${job.file || ""} · ${V.time(job.updatedAt)}${who}`));
+      li.append(action("publish", job, () => li.remove()), action("discard", job, () => li.remove()));
+      return li;
+    });
+    document.getElementById("staged").replaceChildren(...rows);
+    document.getElementById("staged-section").hidden = rows.length === 0;
+    return rows.length;
+  }
+
   V.panels.push({
-    async start() {
+    async start(me, generation) {
       const layers = writable();
-      document.getElementById("upload-section").hidden = layers.length === 0;
+      document.getElementById("upload-form").hidden = layers.length === 0;
       const select = document.getElementById("upload-layer");
       select.replaceChildren(...layers.map((l) => V.el("option", l.layer + (l.write === "approval" ? " (" + t("needsApproval") + ")" : ""), { value: l.layer })));
+      const waiting = await staged(generation);
+      document.getElementById("upload-section").hidden = layers.length === 0 && waiting === 0;
     },
     stop() {
       U.job = null;
+      document.getElementById("staged").replaceChildren();
       document.getElementById("upload-report").replaceChildren();
       document.getElementById("upload-progress").hidden = true;
       document.getElementById("upload-status").textContent = "";

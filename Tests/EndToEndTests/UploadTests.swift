@@ -100,6 +100,14 @@ struct UploadTests {
             let jobID = try #require(staged.body["id"]?.string)
             #expect(try await client.execute("/jobs/\(jobID)", as: "im-utrecht").status == .ok)
             #expect(try await client.execute("/jobs/\(jobID)", as: "stedin-viewer").status == .notFound)
+            // The manager's job list holds it (awaiting its approval); other partners' lists do not.
+            func listed(_ user: String) async throws -> Bool {
+                try await client.execute("/jobs", as: user).json()["jobs"]?.array?.contains { $0["id"]?.string == jobID } == true
+            }
+            for user in ["im-utrecht", "hdsr-editor", "stedin-viewer", "vitens-editor", "locc-viewer"] {
+                let shown = try await listed(user)
+                #expect(shown == ["im-utrecht", "hdsr-editor"].contains(user), "\(user)")
+            }
             #expect(try await client.execute("/collections/hdsr_dikes", as: "locc-viewer").status == .notFound)
             // The uploader cannot publish its own version; another region's manager neither.
             let own = try await client.execute("/collections/hdsr_dikes/versions/1/publish", .post, as: "hdsr-editor")

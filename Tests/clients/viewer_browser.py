@@ -13,7 +13,8 @@ viewer_browser.py BASE_URL USER=TOKEN... --hidden LAYER --reference PNG [--updat
 5. The risk picture: an information manager accepts and rejects (dialog) pending contributions;
    a version published meanwhile appears without reloading within 2 s, with a notice.
 6. Uploads from the page: a refused file with its reason; a dropped file staged, its report,
-   discarded; a chosen file staged and published.
+   discarded; a chosen file staged and published; a structureel partner's staged layer published
+   by the information manager.
 7. View as: for two organisations, the listed layers and outlined areas equal what
    /access/matrix and /access/areas say; no request of the reviewer's page returns layer data.
 No console errors in any of these."""
@@ -320,7 +321,20 @@ try:
     now = api("/collections/water_facilities", "vitens-editor").json()["currentVersion"]
     assert now == job["version"] > version, f"version {version} -> {now}, the job's {job['version']} (a discarded number is not reused)"
     no_console_errors("upload")
-    print(f"upload: a file outside the Netherlands refused with the reason; a dropped file staged and discarded; a chosen file staged ({written} features written) and published as version {now}")
+    sign_out()
+    # A structureel partner's upload waits for the information manager, who publishes it from the page.
+    dikes = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Lekdijk km 12"}, "geometry": {"type": "Point", "coordinates": [5.08, 51.98]}}]}
+    r = api("/collections/hdsr_dikes/versions?filename=dikes.geojson&wait=true&sensitivity=restricted&title=Dijkposten", "hdsr-editor", "POST", data=json.dumps(dikes))
+    assert r.status_code in (200, 201, 202) and r.json()["state"] == "staged", r.text
+    waiting = r.json()["id"]
+    sign_in_with_link("im-utrecht")
+    wait(f"return document.querySelector('#staged li[data-job=\"{waiting}\"] button[data-action=publish]') !== null")
+    assert "wacht op uw goedkeuring" in driver.find_element(By.ID, "staged").text
+    driver.find_element(By.CSS_SELECTOR, f'#staged li[data-job="{waiting}"] button[data-action=publish]').click()
+    wait(f"return document.querySelector('#staged li[data-job=\"{waiting}\"]') === null")
+    assert api("/collections/hdsr_dikes", "im-utrecht").json()["currentVersion"] == 1
+    no_console_errors("approval")
+    print(f"upload: a file outside the Netherlands refused with the reason; a dropped file staged and discarded; a chosen file staged ({written} features written) and published as version {now}; HDSR's staged layer published by the information manager from the page")
     sign_out()
 
     # 7. View as, for a security reviewer.

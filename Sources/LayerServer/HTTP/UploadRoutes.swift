@@ -56,7 +56,13 @@ struct UploadRoutes {
             let caller = try routes.principal(request, context)
             guard !caller.organisation.isEmpty else { return try routes.json(["jobs": [JobDocument]()]) }
             let organisation = caller.organisation
-            let jobs = try await BlockingWork.run { [uploads] in try uploads.recentJobs(organisation: organisation) }
+            // The organisation's jobs, then staged versions awaiting an approval: each shown only
+            // where jobView allows (the approver reads the layer and may approve it).
+            let jobs = try await BlockingWork.run { [uploads] in
+                let own = try uploads.recentJobs(organisation: organisation)
+                let ids = Set(own.map(\.id))
+                return own + (try uploads.jobsAwaitingApproval()).filter { !ids.contains($0.id) }
+            }
             let base = routes.documents(request).base
             return try routes.json(["jobs": jobs.compactMap { job in jobView(caller, job).map { JobDocument(job, base: base, view: $0) } }])
         }

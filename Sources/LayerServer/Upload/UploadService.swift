@@ -245,6 +245,19 @@ public final class UploadService: Sendable {
         }.map(withLiveProgress)
     }
 
+    /// Staged versions that wait for an information manager's approval (structureel partners'
+    /// uploads), newest first, at most 100; who may see which is the route's decision.
+    public func jobsAwaitingApproval() throws -> [UploadJob] {
+        try store.withDatabaseError("reading upload jobs") {
+            try store.pool.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT * FROM ls_job WHERE state = 'staged' AND json_extract(options, '$.requiresApproval') = 1
+                    ORDER BY created_at DESC LIMIT 100
+                    """).map(UploadJob.from)
+            }
+        }.map(withLiveProgress)
+    }
+
     /// The job with this server's in-memory progress. A version committed but not yet loaded
     /// here shows as still running (phase publishing), so "published" always means "served here".
     func withLiveProgress(_ stored: UploadJob) -> UploadJob {
