@@ -7,7 +7,7 @@
 (function () {
   const V = window.viewer;
   const t = V.t;
-  const PALETTE = ["#d7301f", "#2b8cbe", "#31a354", "#756bb1", "#e6550d", "#dd3497", "#8c6d31", "#636363"];
+  const PALETTE = V.palette;
   const A = { answer: null };
   V.viewAs = A;
 

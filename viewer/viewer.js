@@ -6,14 +6,16 @@
 
 const TOKEN_KEY = "layerserver.token";
 const LANGUAGE_KEY = "layerserver.language";
+// Colours of layers without a style of their own (and of the view-as outlines).
 const PALETTE = ["#d7301f", "#2b8cbe", "#31a354", "#756bb1", "#e6550d", "#636363", "#dd3497", "#8c6d31"];
 const STYLE = "operational-picture";
 
 // Everything the page knows; `window.viewer` lets the browser tests look (never a token).
 const V = window.viewer = {
   language: localStorage.getItem(LANGUAGE_KEY) || "nl",
-  map: null, me: null, collections: [], sources: {}, generation: 0,
+  map: null, me: null, collections: [], generation: 0,
   panels: [], // modules: { start(me), stop(), texts() }
+  palette: PALETTE,
 };
 
 function t(key) { return (TEXTS[V.language] || TEXTS.nl)[key] || TEXTS.en[key] || key; }
@@ -105,7 +107,6 @@ function signOut(messageKey) {
   if (V.map) { V.map.remove(); V.map = null; }
   V.me = null;
   V.collections = [];
-  V.sources = {};
   document.getElementById("layers").replaceChildren();
   document.getElementById("notice").hidden = true;
   document.getElementById("feature").replaceChildren(V.el("p", t("clickHelp")));
@@ -247,7 +248,6 @@ async function showMap(generation) {
     const sourceLayer = (tilejson.vector_layers && tilejson.vector_layers[0] && tilejson.vector_layers[0].id) || collection.id;
     const source = { type: "vector", tiles: tilejson.tiles.map(V.unsigned), minzoom: tilejson.minzoom, maxzoom: tilejson.maxzoom };
     map.addSource(V.mapID(collection), source);
-    V.sources[collection.id] = source;
     const styled = style ? (style.layers || []).filter((l) => l.source === collection.id) : [];
     let layers, color;
     if (styled.length > 0) {
@@ -257,8 +257,9 @@ async function showMap(generation) {
       color = collection.sensitivity === "open" && family(collection.geometryType) === "polygon" ? "#8a8a8a" : PALETTE[i % PALETTE.length];
       layers = builtInLayers(collection, sourceLayer, color, collection.sensitivity === "open");
     }
-    for (const layer of layers) (layer.type === "symbol" ? symbols : []).push(layer);
-    for (const layer of layers) if (layer.type !== "symbol") map.addLayer(layer);
+    for (const layer of layers) {
+      if (layer.type === "symbol") symbols.push(layer); else map.addLayer(layer);
+    }
     list.appendChild(layerItem(collection, layers.map((l) => l.id), color));
   }
   for (const layer of symbols) map.addLayer(layer); // labels and icons over every area
